@@ -1,0 +1,125 @@
+"""LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998) assembled from lenet_py.layers.
+
+    input   (N, 1, 32, 32)   MNIST's 28x28 padded by 2
+    C1      (N, 6, 28, 28)   6 @ 5x5 conv, 32 - 5 + 1 = 28
+    S2      (N, 6, 14, 14)   2x2 trainable subsampling
+    C3      (N, 16, 10, 10)  16 @ 5x5 conv, 14 - 5 + 1 = 10, Table I or full connection
+    S4      (N, 16, 5, 5)
+    C5      (N, 120, 1, 1)   120 @ 5x5 conv, 5 - 5 + 1 = 1
+    F6      (N, 84)
+    output  (N, 10)          logits; softmax gives the class probabilities
+
+Every layer but the output is followed by the activation (scaled tanh by default).
+"""
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .layers import ACTIVATIONS, Conv2D, Dense, Subsample, c3_connection_mask, softmax
+
+INPUT_SIZE = 32      # the network's input side, in pixels
+NUM_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    activation: str = "tanh"     # "tanh" (the paper's 1.7159 tanh(2x/3)) or "relu"
+    c3_table: str = "paper"      # "paper": C3's partial connections of Table I; "full": every S2 map feeds every C3 map
+    init: str = "paper"          # initial weights: "paper" (+-2.4 / fan-in) or "lecun" (variance 1 / fan-in)
+    dtype: str = "float32"       # parameter and activation dtype; "float64" for gradient checks
+
+    def __post_init__(self):
+        if self.activation not in ACTIVATIONS:
+            raise ValueError("activation must be one of %s, not %r" % (sorted(ACTIVATIONS), self.activation))
+        if self.c3_table not in ("paper", "full"):
+            raise ValueError("c3_table must be 'paper' or 'full', not %r" % (self.c3_table,))
+        if self.init not in ("paper", "lecun"):
+            raise ValueError("init must be 'paper' or 'lecun', not %r" % (self.init,))
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError("dtype must be 'float32' or 'float64', not %r" % (self.dtype,))
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class LeNet5:
+    """The network: ``forward`` gives logits, ``backward`` fills every layer's grads."""
+
+    def __init__(self, config=None, rng=None):
+        """rng: np.random.Generator for the initial weights (a fixed seed if None, so it is reproducible)."""
+        self.config = config or ModelConfig()
+        rng = rng if rng is not None else np.random.default_rng(0)
+        dtype = np.dtype(self.config.dtype)
+        act = ACTIVATIONS[self.config.activation]
+        init = self.config.init
+        self.layers = [
+            Conv2D("c1", 1, 6, 5, rng, dtype, input_grad=False, init=init), act("c1_act"),
+            Subsample("s2", 6, dtype), act("s2_act"),
+            Conv2D("c3", 6, 16, 5, rng, dtype, connection=c3_connection_mask(self.config.c3_table), init=init),
+            act("c3_act"),
+            Subsample("s4", 16, dtype), act("s4_act"),
+            Conv2D("c5", 16, 120, 5, rng, dtype, init=init), act("c5_act"),
+            Dense("f6", 120, 84, rng, dtype, init=init), act("f6_act"),
+            Dense("output", 84, NUM_CLASSES, rng, dtype, init=init),
+        ]
+
+    @property
+    def dtype(self):
+        return np.dtype(self.config.dtype)
+
+    # ---- parameters, by name ("c1.weight", ...) ------------------------------------------------
+
+    def named_params(self):
+        """[(name, array)] in layer order; the arrays are the live parameters, not copies."""
+        return [("%s.%s" % (layer.name, key), value) for layer in self.layers for key, value in layer.params.items()]
+
+    def named_grads(self):
+        return [("%s.%s" % (layer.name, key), layer.grads[key]) for layer in self.layers for key in layer.params]
+
+    def param_shapes(self):
+        return {name: tuple(value.shape) for name, value in self.named_params()}
+
+    def set_params(self, tensors):
+        """Copy arrays into the live parameters. tensors: name -> array with exactly the expected shape."""
+        for layer in self.layers:
+            for key in layer.params:
+                name = "%s.%s" % (layer.name, key)
+                value = np.asarray(tensors[name])
+                if value.shape != layer.params[key].shape:
+                    raise ValueError("%s has shape %s, the model expects %s"
+                                     % (name, value.shape, layer.params[key].shape))
+                layer.params[key][...] = value
+                if isinstance(layer, Conv2D) and key == "weight":
+                    layer.params[key] *= layer.mask  # a table-respecting model never grows unconnected kernels
+
+    # ---- forward and backward -----------------------------------------------------------------
+
+    def forward(self, x, train=True):
+        """(N, 1, 32, 32) -> logits (N, 10). train=False keeps no caches (inference)."""
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            x = layer.forward(x, train)
+        return x
+
+    def backward(self, dlogits):
+        """dlogits (N, 10) from the loss -> every layer's grads filled."""
+        grad = dlogits
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+
+    def predict_proba(self, x, batch_size=1000):
+        """(N, 1, 32, 32) -> (N, 10) probabilities, in batches so memory stays bounded."""
+        out = [softmax(self.forward(x[i:i + batch_size], train=False)) for i in range(0, len(x), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), dtype=self.dtype)
+
+    def feature_maps(self, x):
+        """The activations after each named stage, for looking at what the network sees.
+
+        x: (N, 1, 32, 32) -> {"c1": (N, 6, 28, 28), "s2": ..., "c3": (N, 16, 10, 10), ..., "output": (N, 10)}
+        """
+        maps = {}
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            x = layer.forward(x, train=False)
+            maps[layer.name.replace("_act", "")] = x
+        return maps

