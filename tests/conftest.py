@@ -41,3 +41,54 @@ def numeric_grad(loss, array, h=1e-5):
         array[index] = old
         grad[index] = (plus - minus) / (2 * h)
     return grad
+
+
+# ---- browser fixtures (Playwright driving Debian's Chromium) -------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Keep Chromium off the network entirely: this machine and CI have none beyond the package registries.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def start_server(**kwargs):
+    """Serve the site on a free loopback port in a thread; returns (server, base_url)."""
+    import threading
+    from scripts.serve import make_server
+
+    server = make_server("127.0.0.1", 0, quiet=True, **kwargs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d/" % server.server_address[1]
+
+
+@pytest.fixture(scope="session")
+def runtime_ready():
+    from scripts.setup_runtime import runtime_dir
+    if not os.path.isfile(os.path.join(runtime_dir(), "pyodide.js")):
+        pytest.fail("the browser runtime is not set up: run `python scripts/setup_runtime.py` (the test command does)")
+
+
+@pytest.fixture(scope="session")
+def site(runtime_ready):
+    server, url = start_server()
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium not found at %s: `apt-get install chromium` (the test command does)" % CHROMIUM)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

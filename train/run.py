@@ -154,8 +154,8 @@ def latest_run(runs_dir):
 
 # ---- training -----------------------------------------------------------------------------------
 
-def train_epoch(model, optimizer, images, labels, config, lr, rng, progress):
-    """One pass in a random order; returns the mean training loss and accuracy."""
+def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None):
+    """One pass in a random order; returns the mean training loss and accuracy. progress: a tqdm bar or None."""
     order = rng.permutation(len(images))
     aug = config.augment_config()
     total_loss, correct, seen = 0.0, 0, 0
@@ -169,6 +169,8 @@ def train_epoch(model, optimizer, images, labels, config, lr, rng, progress):
         total_loss += loss * len(batch)
         correct += int((logits.argmax(axis=1) == labels[batch]).sum())
         seen += len(batch)
+        if progress is None:
+            continue
         progress.update(1)
         if step % 25 == 0:
             progress.set_postfix(loss="%.4f" % (total_loss / seen), acc="%.4f" % (correct / seen), lr="%.2g" % lr)

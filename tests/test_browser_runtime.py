@@ -1,0 +1,71 @@
+"""lenet_py under the browser runtime (Pyodide 0.17: Python 3.8, NumPy 1.17) against CPython.
+
+Pyodide 0.17 does not run under Node, so the test drives it in Chromium. The page loads the same
+lenet_py files and the same weights folder that CPython uses, through the app's own server.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from lenet_py import normalize
+from lenet_py.weights import load_weights
+from train.data import load_split
+
+# Loads the runtime named by web/runtime.json, copies lenet_py and the weights into its file
+# system, and runs `code`; resolves to whatever JSON the Python code leaves in `result`.
+RUN_IN_PYODIDE = """
+async ({files, code}) => {
+  const setting = await (await fetch('/runtime.json')).json();
+  await new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/' + setting.url + 'pyodide.js'; s.onload = resolve; s.onerror = reject;
+    document.head.appendChild(s);
+  });
+  const pyodide = await loadPyodide({indexURL: '/' + setting.url});
+  await pyodide.loadPackage(setting.packages);
+  const FS = pyodide.FS || pyodide._module.FS;
+  for (const dir of ['/app', '/app/lenet_py', '/app/weights']) FS.mkdir(dir);
+  for (const path of files) {
+    const bytes = new Uint8Array(await (await fetch('/' + path)).arrayBuffer());
+    FS.writeFile('/app/' + path, bytes);
+  }
+  pyodide.runPython("import sys; sys.path.insert(0, '/app')\\n" + code);
+  return pyodide.globals.get('result');
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def test_images(mnist_dir):
+    images, labels = load_split(mnist_dir, "t10k")
+    return images[:64], labels[:64]
+
+
+def test_forward_in_pyodide_matches_cpython(page, site, test_images):
+    images, _ = test_images
+    files = ["lenet_py/" + f for f in sorted(os.listdir(os.path.join(REPO, "lenet_py"))) if f.endswith(".py")]
+    files += ["weights/" + f for f in sorted(os.listdir(os.path.join(REPO, "weights")))]
+    page.goto(site + "runtime.json")  # any page of the site's origin will do: the fetches are same-origin
+    code = """
+import json, sys
+import numpy as np
+from lenet_py import normalize
+from lenet_py.weights import load_weights
+model, manifest = load_weights('/app/weights')
+images = np.array(json.loads(%r), dtype=np.uint8).reshape(-1, 28, 28)
+probs = model.predict_proba(normalize(images))
+result = json.dumps({"python": list(sys.version_info[:2]), "numpy": np.__version__,
+                     "probs": probs.astype(float).tolist(), "dtype": str(probs.dtype)})
+""" % json.dumps(images.reshape(-1).tolist())
+    out = json.loads(page.evaluate(RUN_IN_PYODIDE, {"files": files, "code": code}))
+    assert out["python"] == [3, 8] and out["numpy"].startswith("1.17"), out  # really the old runtime
+    model, _ = load_weights(os.path.join(REPO, "weights"))
+    expected = model.predict_proba(normalize(images))
+    got = np.array(out["probs"])
+    assert out["dtype"] == "float32"
+    assert got.shape == expected.shape == (64, 10)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert np.array_equal(got.argmax(axis=1), expected.argmax(axis=1))
