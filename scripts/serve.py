@@ -37,9 +37,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
-def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_dir=None):
-    """A threaded server for the site; tests pass another weights_dir to serve broken weights."""
-    mounts = {"/lenet_py/": os.path.join(REPO, "lenet_py"), "/weights/": weights_dir or os.path.join(REPO, "weights")}
+def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_dir=None, lenet_dir=None):
+    """A threaded server for the site; tests pass other folders to serve broken weights, code or runtime."""
+    mounts = {"/lenet_py/": lenet_dir or os.path.join(REPO, "lenet_py"),
+              "/weights/": weights_dir or os.path.join(REPO, "weights")}
     handler_class = type("Handler", (SiteHandler,), {"mounts": mounts})
     handler = functools.partial(handler_class, directory=web_dir or os.path.join(REPO, "web"))
     server = http.server.ThreadingHTTPServer((host, port), handler)

@@ -87,7 +87,7 @@ def test_resume_refuses_changed_settings(tmp_path, mnist_dir):
     result = run(["--resume", str(run_dir), "--lr", "0.5"])
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "error: cannot resume %s with different settings: --lr 0.5 (the run used 0.01)" % run_dir]
+        "error: cannot resume %s with different settings: --lr 0.5 (the run used 0.02)" % run_dir]
     extended = run(["--resume", str(run_dir), "--epochs", "2"])  # more epochs is a continuation, not a change
     assert extended.returncode == 0, extended.stderr
     assert [int(r["epoch"]) for r in history(run_dir)] == [1, 2]

@@ -37,10 +37,10 @@ CHECKPOINT = "checkpoint.npz"
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 20               # passes over the training images
+    epochs: int = 30               # passes over the training images
     batch_size: int = 32           # images per SGD step
-    lr: float = 0.01               # learning rate of the first epochs
-    lr_step: int = 4               # the learning rate is multiplied by lr_decay every lr_step epochs
+    lr: float = 0.02               # learning rate of the first epochs
+    lr_step: int = 6               # the learning rate is multiplied by lr_decay every lr_step epochs
     lr_decay: float = 0.5          # that factor
     momentum: float = 0.9          # SGD momentum; 0 is plain SGD
     weight_decay: float = 0.0      # L2 penalty on weights (not biases)

@@ -1,0 +1,310 @@
+"""The page in Chromium: drawing, predictions, parity with CPython, offline, errors, stress."""
+import os
+import shutil
+import time
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+from conftest import REPO, start_server
+from drawing import DIGITS, draw
+from lenet_py.recognizer import Recognizer
+
+ARTIFACTS = os.path.join(REPO, "test-artifacts")
+PLACES = {  # (left, top, size) as fractions of the canvas side
+    "centre": (0.2, 0.15, 0.65),
+    "top-left-small": (0.03, 0.03, 0.25),
+    "bottom-right": (0.6, 0.55, 0.4),
+    "whole-canvas": (0.0, 0.0, 1.0),
+}
+
+
+@pytest.fixture
+def app(page, site):
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    return page
+
+
+def settle(page):
+    """Wait until the page has shown a prediction for the drawing as it is now."""
+    page.wait_for_function("window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
+    page.wait_for_timeout(50)
+    page.wait_for_function("document.querySelector('[data-testid=prediction]').textContent !== ''")
+
+
+def shown_probabilities(page):
+    return [float(v) for v in page.eval_on_selector_all(
+        "[data-testid=probabilities] li", "items => items.map(li => li.dataset.probability)")]
+
+
+def test_worker_loads_every_lenet_py_module():
+    with open(os.path.join(REPO, "web", "worker.js")) as fh:
+        source = fh.read()
+    listed = source.split("const LENET_FILES = [", 1)[1].split("]", 1)[0]
+    listed = sorted(name.strip().strip('"') for name in listed.split(","))
+    assert listed == sorted(f for f in os.listdir(os.path.join(REPO, "lenet_py")) if f.endswith(".py"))
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_drawn_digits_are_recognized(app, place):
+    left, top, size = PLACES[place]
+    wrong = {}
+    for digit, strokes in DIGITS.items():
+        app.keyboard.press("Escape")
+        draw(app, strokes, left, top, size)
+        settle(app)
+        shown = app.inner_text("[data-testid=prediction]")
+        if shown != str(digit):
+            wrong[digit] = shown
+    assert wrong == {}, "drawn -> predicted: %s" % wrong
+
+
+def test_high_dpi_screen_has_no_pointer_offset(browser, site):
+    context = browser.new_context(device_scale_factor=2.5, viewport={"width": 900, "height": 900})
+    page = context.new_page()
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    draw(page, DIGITS[1], 0.05, 0.1, 0.3)
+    settle(page)
+    assert page.inner_text("[data-testid=prediction]") == "1"
+    ink = np.array(page.evaluate("window.lenetDebug.lastInk.ink")).reshape(280, 280)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    # The stroke was drawn at 0.05 + 0.5 * 0.3 = 20% of the width; the ink must be there, not scaled by the DPR.
+    assert abs(cols.mean() / 280 - 0.20) < 0.02
+    context.close()
+
+
+def test_probabilities_sum_to_one_and_match_the_shown_digit(app):
+    draw(app, DIGITS[3])
+    settle(app)
+    probs = shown_probabilities(app)
+    assert len(probs) == 10 and sum(probs) == pytest.approx(1.0, abs=1e-6)
+    assert str(int(np.argmax(probs))) == app.inner_text("[data-testid=prediction]")
+    assert app.inner_text("[data-testid=confidence]").endswith("% sure")
+
+
+def test_empty_canvas_says_draw_a_digit_and_clear_returns_to_it(app):
+    assert app.is_visible("[data-testid=hint]") and app.inner_text("[data-testid=hint]").startswith("draw a digit")
+    assert app.inner_text("[data-testid=prediction]") == ""
+    for how in ("button", "escape"):
+        draw(app, DIGITS[7])
+        settle(app)
+        assert not app.is_visible("[data-testid=hint]")
+        if how == "button":
+            app.click("[data-testid=clear]")
+        else:
+            app.keyboard.press("Escape")
+        app.wait_for_selector("[data-testid=hint]", state="visible")
+        assert app.inner_text("[data-testid=prediction]") == ""
+        assert shown_probabilities_empty(app)
+
+
+def shown_probabilities_empty(page):
+    return page.eval_on_selector_all("[data-testid=probabilities] li",
+                                     "items => items.every(li => li.dataset.probability === '')")
+
+
+def test_undo_removes_the_last_stroke(app):
+    draw(app, DIGITS[0])
+    settle(app)
+    before = shown_probabilities(app)
+    ink_before = app.evaluate("window.lenetDebug.lastInk.ink")
+    draw(app, [[(0.0, 1.0), (1.0, 0.0)]])  # a stray slash across the 0
+    app.wait_for_function("window.lenetDebug.lastInk.ink.join() !== %r" % ",".join(map(str, ink_before)))
+    for how in ("button", "ctrl+z"):
+        if how == "button":
+            app.click("[data-testid=undo]")
+        else:
+            draw(app, [[(0.0, 1.0), (1.0, 0.0)]])
+            app.wait_for_timeout(200)
+            app.keyboard.press("Control+z")
+        app.wait_for_function("window.lenetDebug.lastInk.ink.join() === %r" % ",".join(map(str, ink_before)))
+        settle(app)
+        app.wait_for_timeout(100)
+        assert shown_probabilities(app) == before
+    app.click("[data-testid=undo]")  # and the last stroke of all: back to empty
+    app.wait_for_selector("[data-testid=hint]", state="visible")
+
+
+def test_browser_matches_cpython_on_the_same_canvas_pixels(app):
+    recognizer = Recognizer.from_folder(os.path.join(REPO, "weights"))
+    for digit, place in [(2, "centre"), (8, "bottom-right"), (4, "top-left-small")]:
+        app.keyboard.press("Escape")
+        draw(app, DIGITS[digit], *PLACES[place])
+        settle(app)
+        app.wait_for_timeout(200)
+        sent = app.evaluate("window.lenetDebug.lastInk")
+        shown = app.evaluate("window.lenetDebug.lastResult")
+        ink = np.array(sent["ink"], dtype=np.uint8).reshape(sent["height"], sent["width"])
+        expected = recognizer.predict(ink)
+        np.testing.assert_allclose(shown["probabilities"], expected["probabilities"], atol=1e-4)
+        assert shown["image"] == expected["image"]
+        np.testing.assert_allclose(shown_probabilities(app), expected["probabilities"], atol=1e-4)
+
+
+def test_feature_maps_panel_shows_c1_and_c3(app):
+    assert app.is_hidden("[data-testid=features]")
+    app.click("[data-testid=features-toggle]")
+    draw(app, DIGITS[5])
+    settle(app)
+    app.wait_for_function("window.lenetDebug.lastResult.features !== undefined")
+    features = app.evaluate("window.lenetDebug.lastResult.features")
+    assert features["c1"]["shape"] == [6, 28, 28] and features["c3"]["shape"] == [16, 10, 10]
+    assert app.is_visible("[data-testid=features]")
+    assert app.locator("#maps-c1 canvas").count() == 6 and app.locator("#maps-c3 canvas").count() == 16
+
+
+def test_no_request_leaves_the_origin(browser, site):
+    context = browser.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    context.on("request", lambda request: requests.append(request.url))
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    draw(page, DIGITS[9])
+    settle(page)
+    page.click("[data-testid=features-toggle]")
+    page.wait_for_function("window.lenetDebug.lastResult.features !== undefined")
+    origin = urlsplit(site).netloc
+    assert any(url.endswith("pyodide.asm.wasm") for url in requests)  # the worker's requests were seen too
+    foreign = [url for url in requests if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+               and urlsplit(url).netloc != origin]
+    assert foreign == []
+    context.close()
+
+
+def test_page_works_with_the_network_off(browser, site):
+    """Everything but the page's own origin is cut off (Chromium's offline mode would cut loopback too)."""
+    context = browser.new_context()
+    origin = urlsplit(site).netloc
+    blocked = []
+
+    def only_own_origin(route):
+        if urlsplit(route.request.url).netloc == origin:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_own_origin)
+    page = context.new_page()
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    draw(page, DIGITS[1])
+    settle(page)
+    assert page.inner_text("[data-testid=prediction]") == "1"
+    assert blocked == []
+    context.close()
+
+
+def test_canvas_does_not_scroll_the_page_on_touch(app):
+    assert app.eval_on_selector("[data-testid=canvas]", "c => getComputedStyle(c).touchAction") == "none"
+
+
+def test_screenshot_of_a_recognized_digit(app):
+    draw(app, DIGITS[7])
+    settle(app)
+    app.click("[data-testid=features-toggle]")
+    app.wait_for_function("window.lenetDebug.lastResult.features !== undefined")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, "recognized-digit.png")
+    app.screenshot(path=path, full_page=True)
+    assert app.inner_text("[data-testid=prediction]") == "7"
+    assert os.path.getsize(path) > 10000
+
+
+def test_stress_100_digits_in_a_row(app):
+    digits = list(DIGITS) * 10
+    start = time.perf_counter()
+    for i, digit in enumerate(digits):
+        app.keyboard.press("Escape")
+        before = app.evaluate("window.lenetDebug.predictions")
+        draw(app, DIGITS[digit], steps=2)
+        app.wait_for_function("window.lenetDebug.predictions > %d && window.lenetDebug.lastResult "
+                              "&& !window.lenetDebug.lastResult.empty" % before, timeout=10000)
+        assert app.inner_text("[data-testid=prediction]") != ""
+    elapsed = time.perf_counter() - start
+    # Still responsive: the main thread answers at once and the next drawing is predicted correctly.
+    t0 = time.perf_counter()
+    assert app.evaluate("1 + 1") == 2
+    assert time.perf_counter() - t0 < 1.0
+    app.keyboard.press("Escape")
+    draw(app, DIGITS[0])
+    settle(app)
+    assert app.inner_text("[data-testid=prediction]") == "0"
+    assert elapsed < 300
+
+
+# ---- failures are visible and specific ---------------------------------------------------------
+
+def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=False):
+    weights = tmp_path / "weights"
+    shutil.copytree(os.path.join(REPO, "weights"), str(weights))
+    if break_weights:
+        break_weights(weights)
+    lenet = None
+    if break_lenet:
+        lenet = tmp_path / "lenet_py"
+        shutil.copytree(os.path.join(REPO, "lenet_py"), str(lenet), ignore=shutil.ignore_patterns("__pycache__"))
+        break_lenet(lenet)
+    web = None
+    if drop_runtime:
+        web = tmp_path / "web"
+        shutil.copytree(os.path.join(REPO, "web"), str(web), ignore=shutil.ignore_patterns("runtime"))
+    return start_server(weights_dir=str(weights), lenet_dir=str(lenet) if lenet else None,
+                        web_dir=str(web) if web else None)
+
+
+def expect_error(page, url, *fragments):
+    page.goto(url)
+    page.wait_for_selector("body[data-state=error]", timeout=60000)
+    assert page.is_visible("[data-testid=error]")
+    message = page.inner_text("[data-testid=error]")
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def flip_last_byte(path):
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("case", ["removed", "corrupted", "no-manifest"])
+def test_broken_weights_show_an_error(page, tmp_path, runtime_ready, case):
+    breakers = {
+        "removed": (lambda w: (w / "c3.weight.npy").unlink(), ["c3.weight.npy", "404"]),
+        "corrupted": (lambda w: flip_last_byte(w / "f6.weight.npy"), ["f6.weight.npy", "sha256 mismatch"]),
+        "no-manifest": (lambda w: (w / "manifest.json").unlink(), ["manifest.json", "404"]),
+    }
+    breaker, fragments = breakers[case]
+    server, url = broken_site(tmp_path, break_weights=breaker)
+    try:
+        expect_error(page, url, "Model weights", *fragments)
+        assert page.get_attribute("#loading [data-step=model]", "class") == "failed"
+    finally:
+        server.shutdown()
+
+
+def test_missing_runtime_shows_an_error(page, tmp_path):
+    server, url = broken_site(tmp_path, drop_runtime=True)
+    try:
+        expect_error(page, url, "Python runtime not found", "scripts/setup.sh")
+    finally:
+        server.shutdown()
+
+
+def test_python_exception_shows_an_error(page, tmp_path, runtime_ready):
+    def break_recognizer(lenet):
+        path = lenet / "recognizer.py"
+        path.write_text(path.read_text() + "\nraise RuntimeError('deliberately broken for a test')\n")
+
+    server, url = broken_site(tmp_path, break_lenet=break_recognizer)
+    try:
+        expect_error(page, url, "Python error", "RuntimeError: deliberately broken for a test")
+    finally:
+        server.shutdown()
