@@ -65,5 +65,14 @@ def main():
         pass
 
 
+def serve_in_background(**kwargs):
+    """Start make_server(**kwargs) on a free loopback port in a daemon thread; returns (server, base_url)."""
+    import threading
+
+    server = make_server("127.0.0.1", 0, quiet=True, **kwargs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d/" % server.server_address[1]
+
+
 if __name__ == "__main__":
     main()

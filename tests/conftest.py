@@ -45,20 +45,8 @@ def numeric_grad(loss, array, h=1e-5):
 
 # ---- browser fixtures (Playwright driving Debian's Chromium) -------------------------------------
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Keep Chromium off the network entirely: this machine and CI have none beyond the package registries.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def start_server(**kwargs):
-    """Serve the site on a free loopback port in a thread; returns (server, base_url)."""
-    import threading
-    from scripts.serve import make_server
-
-    server = make_server("127.0.0.1", 0, quiet=True, **kwargs)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, "http://127.0.0.1:%d/" % server.server_address[1]
+from scripts.browser import CHROMIUM, launch  # noqa: E402
+from scripts.serve import serve_in_background as start_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +69,7 @@ def browser():
         pytest.fail("Chromium not found at %s: `apt-get install chromium` (the test command does)" % CHROMIUM)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch(p)
         yield chromium
         chromium.close()
 

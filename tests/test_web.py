@@ -308,3 +308,28 @@ def test_python_exception_shows_an_error(page, tmp_path, runtime_ready):
         expect_error(page, url, "Python error", "RuntimeError: deliberately broken for a test")
     finally:
         server.shutdown()
+
+
+def test_built_folder_works_on_a_plain_static_server(page, tmp_path, runtime_ready):
+    import functools
+    import http.server
+    import subprocess
+    import sys
+    import threading
+
+    out = tmp_path / "dist"
+    build = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "build.py"), "--out", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto("http://127.0.0.1:%d/" % server.server_address[1])
+        page.wait_for_selector("body[data-state=ready]", timeout=60000)
+        draw(page, DIGITS[4])
+        settle(page)
+        assert page.inner_text("[data-testid=prediction]") == "4"
+    finally:
+        server.shutdown()

@@ -291,6 +291,7 @@ client
   })
   .on("ready", (summary) => {
     modelReady = true;
+    debug.readyAt = performance.now();  // milliseconds since navigation started
     document.body.dataset.state = "ready";
     const acc = summary.test_accuracy ? `${(100 * summary.test_accuracy).toFixed(2)}% on the MNIST test set` : "";
     $("about").textContent = `LeNet-5 (${summary.model.activation}, C3 ${summary.model.c3_table} connections), ` +

@@ -1,0 +1,107 @@
+"""How fast the page gets ready and answers, in Chromium on this machine.
+
+    python bench/web_latency.py [--runs 3] [--drawings 50] [--json]
+
+1. Time from navigation to data-state="ready", beside the bare time to load Pyodide and NumPy on a
+   blank page of the same origin in the same browser (target: ready <= 1.15x bare).
+2. Time from pen-up to the rendered prediction (the page records it when the frame after the
+   render starts), over many drawings: median and 95th percentile (target: median <= 30 ms).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+
+from drawing import DIGITS, draw  # noqa: E402
+from scripts.browser import launch  # noqa: E402
+from scripts.serve import serve_in_background  # noqa: E402
+
+BARE_LOAD = """
+async () => {
+  const t0 = performance.now();
+  const setting = await (await fetch('/runtime.json')).json();
+  await new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/' + setting.url + 'pyodide.js'; s.onload = resolve; s.onerror = reject;
+    document.head.appendChild(s);
+  });
+  const pyodide = await loadPyodide({indexURL: '/' + setting.url});
+  await pyodide.loadPackage(setting.packages);
+  pyodide.runPython('import numpy');
+  return {since_navigation: performance.now(), load: performance.now() - t0};
+}
+"""
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Benchmark page readiness and prediction latency in Chromium.")
+    parser.add_argument("--runs", type=int, default=3, help="fresh page loads per measurement (default 3)")
+    parser.add_argument("--drawings", type=int, default=50, help="drawings for the latency figure (default 50)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    server, url = serve_in_background()
+    ready, bare, latencies = [], [], []
+    with sync_playwright() as p:
+        browser = launch(p)
+        for _ in range(args.runs):
+            # Each load in a fresh context: nothing cached from the previous one.
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url + "runtime.json")
+            bare.append(page.evaluate(BARE_LOAD)["since_navigation"])
+            context.close()
+
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_selector("body[data-state=ready]", timeout=120000)
+            ready.append(page.evaluate("window.lenetDebug.readyAt"))
+            context.close()
+
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("body[data-state=ready]", timeout=120000)
+        digits = list(DIGITS)
+        for i in range(args.drawings):
+            page.keyboard.press("Escape")
+            count = page.evaluate("window.lenetDebug.timings.length")
+            draw(page, DIGITS[digits[i % len(digits)]], steps=2)
+            page.wait_for_function("window.lenetDebug.timings.length > %d" % count, timeout=10000)
+            latencies.append(page.evaluate("window.lenetDebug.timings[window.lenetDebug.timings.length - 1]"))
+        context.close()
+        browser.close()
+    server.shutdown()
+
+    result = {
+        "ready_ms_median": round(statistics.median(ready), 1),
+        "bare_pyodide_numpy_ms_median": round(statistics.median(bare), 1),
+        "ready_over_bare": round(statistics.median(ready) / statistics.median(bare), 3),
+        "penup_to_prediction_ms_median": round(statistics.median(latencies), 2),
+        "penup_to_prediction_ms_p95": round(percentile(latencies, 0.95), 2),
+        "runs": args.runs,
+        "drawings": args.drawings,
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print("navigation -> ready        %7.0f ms (median of %d)" % (result["ready_ms_median"], args.runs))
+    print("bare Pyodide + NumPy load  %7.0f ms (same browser, blank page)" % result["bare_pyodide_numpy_ms_median"])
+    print("ready / bare               %7.3f   (target <= 1.15)" % result["ready_over_bare"])
+    print("pen-up -> prediction       median %.1f ms, p95 %.1f ms over %d drawings (target median <= 30 ms)"
+          % (result["penup_to_prediction_ms_median"], result["penup_to_prediction_ms_p95"], args.drawings))
+
+
+if __name__ == "__main__":
+    main()
