@@ -64,16 +64,17 @@ def canvas_to_mnist(ink):
       3. place it in 28x28 so that its centre of mass is at the centre.
     Raises EmptyDrawing if there is no ink.
     """
-    ink = np.asarray(ink, dtype=np.float64)
+    ink = np.asarray(ink)
     if ink.ndim != 2:
         raise ValueError("expected a 2-D canvas, got shape %s" % (ink.shape,))
-    if ink.max() > 1.0:
-        ink = ink / 255.0
-    rows = np.flatnonzero(ink.max(axis=1) > INK_THRESHOLD)
-    cols = np.flatnonzero(ink.max(axis=0) > INK_THRESHOLD)
+    # uint8 canvases (0..255) and float ones (0..1) alike; the bounding box is found before any
+    # conversion, so a large canvas costs little (this runs on every stroke in the page).
+    full = 255.0 if ink.dtype == np.uint8 or ink.max() > 1.0 else 1.0
+    rows = np.flatnonzero(ink.max(axis=1) > INK_THRESHOLD * full)
+    cols = np.flatnonzero(ink.max(axis=0) > INK_THRESHOLD * full)
     if rows.size == 0:
         raise EmptyDrawing("the canvas is empty")
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]                       # (h, w)
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] / full                # (h, w) in 0..1
     h, w = crop.shape
     scale = FIT / max(h, w)
     out_h, out_w = max(1, int(round(h * scale))), max(1, int(round(w * scale)))

@@ -46,12 +46,12 @@ class Recognizer:
             maps = self.model.feature_maps(x)
             logits = maps["output"]
             result["features"] = {name: {"shape": list(maps[name].shape[1:]),
-                                         "data": [round(float(v), 4) for v in maps[name].ravel()]}
+                                         "data": np.round(maps[name].astype(np.float64), 4).ravel().tolist()}
                                   for name in FEATURE_LAYERS}
         else:
             logits = self.model.forward(x, train=False)
         probabilities = softmax(logits.astype("float64"))[0]
-        result["probabilities"] = [float(p) for p in probabilities]
+        result["probabilities"] = probabilities.tolist()
         result["digit"] = int(probabilities.argmax())
-        result["image"] = [int(round(v)) for v in image.ravel()]
+        result["image"] = np.round(image).astype(np.int64).ravel().tolist()  # 0..255, row by row
         return result

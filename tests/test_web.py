@@ -69,7 +69,7 @@ def test_high_dpi_screen_has_no_pointer_offset(browser, site):
     draw(page, DIGITS[1], 0.05, 0.1, 0.3)
     settle(page)
     assert page.inner_text("[data-testid=prediction]") == "1"
-    ink = np.array(page.evaluate("window.lenetDebug.lastInk.ink")).reshape(280, 280)
+    ink = np.array(page.evaluate("Array.from(window.lenetDebug.lastInk.ink)")).reshape(280, 280)
     cols = np.flatnonzero(ink.max(axis=0) > 0)
     # The stroke was drawn at 0.05 + 0.5 * 0.3 = 20% of the width; the ink must be there, not scaled by the DPR.
     assert abs(cols.mean() / 280 - 0.20) < 0.02
@@ -110,9 +110,9 @@ def test_undo_removes_the_last_stroke(app):
     draw(app, DIGITS[0])
     settle(app)
     before = shown_probabilities(app)
-    ink_before = app.evaluate("window.lenetDebug.lastInk.ink")
+    ink_before = app.evaluate("Array.from(window.lenetDebug.lastInk.ink)")
     draw(app, [[(0.0, 1.0), (1.0, 0.0)]])  # a stray slash across the 0
-    app.wait_for_function("window.lenetDebug.lastInk.ink.join() !== %r" % ",".join(map(str, ink_before)))
+    app.wait_for_function("Array.from(window.lenetDebug.lastInk.ink).join() !== %r" % ",".join(map(str, ink_before)))
     for how in ("button", "ctrl+z"):
         if how == "button":
             app.click("[data-testid=undo]")
@@ -120,7 +120,7 @@ def test_undo_removes_the_last_stroke(app):
             draw(app, [[(0.0, 1.0), (1.0, 0.0)]])
             app.wait_for_timeout(200)
             app.keyboard.press("Control+z")
-        app.wait_for_function("window.lenetDebug.lastInk.ink.join() === %r" % ",".join(map(str, ink_before)))
+        app.wait_for_function("Array.from(window.lenetDebug.lastInk.ink).join() === %r" % ",".join(map(str, ink_before)))
         settle(app)
         app.wait_for_timeout(100)
         assert shown_probabilities(app) == before
@@ -135,7 +135,7 @@ def test_browser_matches_cpython_on_the_same_canvas_pixels(app):
         draw(app, DIGITS[digit], *PLACES[place])
         settle(app)
         app.wait_for_timeout(200)
-        sent = app.evaluate("window.lenetDebug.lastInk")
+        sent = app.evaluate("({...window.lenetDebug.lastInk, ink: Array.from(window.lenetDebug.lastInk.ink)})")
         shown = app.evaluate("window.lenetDebug.lastResult")
         ink = np.array(sent["ink"], dtype=np.uint8).reshape(sent["height"], sent["width"])
         expected = recognizer.predict(ink)

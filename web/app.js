@@ -3,7 +3,7 @@
 // plain arrays it gets back.
 import { ModelClient } from "./worker-client.js";
 
-const INK_SIZE = 280;           // the model gets the drawing re-rendered at 280x280, whatever the screen's DPI
+const INK_SIZE = 280;           // the model gets the drawing re-rendered at 280x280, whatever the DPI
 const STROKE = 0.075;           // pen width as a fraction of the canvas side: MNIST-like strokes after scaling
 const LIVE_INTERVAL_MS = 90;    // while drawing, predict at most this often
 
@@ -76,6 +76,7 @@ canvas.addEventListener("pointerdown", (event) => {
   canvas.setPointerCapture(event.pointerId);
   current = [pointFrom(event)];
   render(ctx, canvas.width);
+  inkChanged(false);
 });
 
 canvas.addEventListener("pointermove", (event) => {
@@ -84,7 +85,7 @@ canvas.addEventListener("pointermove", (event) => {
   const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
   for (const sample of samples.length ? samples : [event]) current.push(pointFrom(sample));
   render(ctx, canvas.width);
-  schedulePrediction(false);
+  inkChanged(false);
 });
 
 function endStroke(event) {
@@ -102,13 +103,13 @@ function clearDrawing() {
   strokes.length = 0;
   current = null;
   render(ctx, canvas.width);
-  schedulePrediction(true);
+  inkChanged(true);
 }
 
 function undoStroke() {
   strokes.pop();
   render(ctx, canvas.width);
-  schedulePrediction(true);
+  inkChanged(true);
 }
 
 $("clear").addEventListener("click", clearDrawing);
@@ -126,17 +127,18 @@ $("features-toggle").addEventListener("click", () => {
   showFeatures = !showFeatures;
   $("features-toggle").setAttribute("aria-pressed", String(showFeatures));
   $("features").hidden = !showFeatures;
-  schedulePrediction(true);
+  inkChanged(true);  // not the ink, but what is asked of the worker
 });
 
 // ---- predictions ------------------------------------------------------------------------------
 
-let version = 0;           // bumped by every change to the drawing
-let inFlight = false;
-let queued = false;        // a change arrived while a prediction was running
+let version = 0;           // bumped by every change to the ink (not by pen-up, which adds none)
+let shownVersion = -1;     // the ink version whose prediction is on screen
+let inFlightVersion = null;
+let queued = false;        // the ink changed while a prediction was running
 let liveTimer = null;
 let lastSent = 0;
-let penUpAt = null;
+let penUpAt = null;        // latency is measured from pen-up (or clear, undo) to the frame that shows it
 
 function inkPixels() {
   render(inkCtx, INK_SIZE);
@@ -146,14 +148,32 @@ function inkPixels() {
   return ink;
 }
 
-function schedulePrediction(immediate) {
+function inkChanged(immediate) {
   version++;
+  schedulePrediction(immediate);
+}
+
+function markRendered() {
+  if (penUpAt === null) return;
+  const started = penUpAt;
+  penUpAt = null;
+  requestAnimationFrame(() => debug.timings.push(performance.now() - started));
+}
+
+function schedulePrediction(immediate) {
   if (immediate) penUpAt = performance.now();
   if (!strokes.length && !current) {
+    penUpAt = null;
+    shownVersion = version;
     showEmpty();
     return;
   }
   if (!modelReady) return;  // drawn while loading: predicted as soon as the model is ready
+  if (shownVersion === version) {
+    if (immediate) markRendered();  // the live prediction already shows this very ink
+    return;
+  }
+  if (inFlightVersion === version) return;  // its answer is on the way
   if (immediate) {
     clearTimeout(liveTimer);
     liveTimer = null;
@@ -165,32 +185,28 @@ function schedulePrediction(immediate) {
 }
 
 async function predictNow() {
-  if (inFlight) {
+  if (inFlightVersion !== null) {
     queued = true;
     return;
   }
-  inFlight = true;
+  const sent = (inFlightVersion = version);
   lastSent = performance.now();
-  const sentVersion = version;
   const ink = inkPixels();
-  debug.lastInk = { width: INK_SIZE, height: INK_SIZE, ink: Array.from(ink) };
+  debug.lastInk = { width: INK_SIZE, height: INK_SIZE, ink: ink.slice() };  // a copy: ink's buffer moves to the worker
   try {
     const result = await client.predict(ink, INK_SIZE, INK_SIZE, showFeatures);
     if (strokes.length || current) {  // a result for a drawing since cleared is dropped
       showResult(result);
-      if (penUpAt !== null && sentVersion === version) {
-        const started = penUpAt;
-        penUpAt = null;
-        requestAnimationFrame(() => debug.timings.push(performance.now() - started));
-      }
+      shownVersion = sent;
+      if (sent === version) markRendered();
     }
   } catch (err) {
     showError(err.message);
   } finally {
-    inFlight = false;
+    inFlightVersion = null;
     if (queued) {
       queued = false;
-      if (strokes.length || current) predictNow();
+      if (version !== shownVersion && (strokes.length || current)) predictNow();
     }
   }
 }

@@ -9,6 +9,7 @@ const LENET_FILES = ["__init__.py", "layers.py", "model.py", "preprocess.py", "r
 
 let pyodide = null;
 let FS = null;
+let predictJson = null;
 const ready = boot();
 
 function announce(type, payload) {
@@ -71,8 +72,14 @@ async function boot() {
     const summary = runJson(`
 import sys
 sys.path.insert(0, "/app")
+import numpy as np
 from lenet_py.recognizer import Recognizer
 from lenet_py.weights import WeightsError
+
+def predict_json(height, width, features):
+    ink = np.fromfile("/app/ink", dtype=np.uint8).reshape(int(height), int(width))
+    return json.dumps(recognizer.predict(ink, features=bool(features)))
+
 try:
     recognizer = Recognizer.from_folder("/app/weights")
     result = json.dumps({"ok": True, "summary": recognizer.describe()})
@@ -80,6 +87,7 @@ except WeightsError as exc:
     result = json.dumps({"ok": False, "error": "Model weights: " + str(exc).replace("/app/", "")})
 `);
     if (!summary.ok) throw new Error(summary.error);
+    predictJson = pyodide.globals.get("predict_json");  // compiled once, called per request
     announce("progress", { step: "model", state: "done" });
     announce("ready", summary.summary);
   } catch (err) {
@@ -107,12 +115,8 @@ const handlers = {
     if (!(payload.ink instanceof Uint8Array) || payload.ink.length !== payload.width * payload.height) {
       throw new Error("predict: ink must be a Uint8Array of width * height bytes");
     }
-    FS.writeFile("/app/ink", payload.ink);
-    return runJson(`
-import numpy as np
-ink = np.fromfile("/app/ink", dtype=np.uint8).reshape(${payload.height | 0}, ${payload.width | 0})
-result = json.dumps(recognizer.predict(ink, features=${payload.features ? "True" : "False"}))
-`);
+    FS.writeFile("/app/ink", payload.ink);  // the file system is the cheapest way to hand bytes to NumPy here
+    return JSON.parse(predictJson(payload.height | 0, payload.width | 0, Boolean(payload.features)));
   },
 };
 
