@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from lenet_py import LeNet5, ModelConfig, normalize  # noqa: E402
 from train.cli import OneLineParser, fail, positive_int  # noqa: E402
 from train.data import DataError, load_mnist  # noqa: E402
-from train.optim import SGD  # noqa: E402
+from lenet_py.optim import SGD  # noqa: E402
 from train.run import TrainConfig, train_epoch  # noqa: E402
 
 EPOCH = 60000

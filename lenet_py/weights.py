@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -151,3 +152,12 @@ def load_weights(folder, dtype=None):
         tensors[name] = array
     model.set_params(tensors)
     return model, manifest
+
+
+def zip_folder(folder, arcname):
+    """A weights folder as zip bytes, its files under ``arcname/``: unzip it and load_weights(arcname) reads it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(os.listdir(folder)):
+            archive.write(os.path.join(folder, name), arcname + "/" + name)
+    return buffer.getvalue()

@@ -18,3 +18,4 @@ echo "setup: installing npm packages (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
 
 .venv/bin/python scripts/setup_runtime.py
+[ -f web/replay.npz ] || .venv/bin/python scripts/make_replay.py

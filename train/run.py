@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -26,11 +27,11 @@ from lenet_py.model import LeNet5, ModelConfig  # noqa: E402
 from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import save_weights  # noqa: E402
 from train import cli  # noqa: E402
-from train.augment import AugmentConfig, augment  # noqa: E402
+from lenet_py.augment import AugmentConfig, augment  # noqa: E402
 from train.data import DataError, load_mnist  # noqa: E402
 from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
 from train.evaluate import evaluate  # noqa: E402
-from train.optim import SGD, step_lr  # noqa: E402
+from lenet_py.optim import SGD, step_lr  # noqa: E402
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -154,12 +155,35 @@ def latest_run(runs_dir):
 
 # ---- training -----------------------------------------------------------------------------------
 
-def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None):
+class Interrupted(Exception):
+    """Ctrl-C was pressed: training stops between two batches."""
+
+
+class CtrlC:
+    """SIGINT handler: the first Ctrl-C asks training to stop after the current batch (so it never
+    lands inside a library call or a file write); a second one stops at once."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __call__(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def check(self):
+        if self.requested:
+            raise Interrupted
+
+
+def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None, ctrl_c=None):
     """One pass in a random order; returns the mean training loss and accuracy. progress: a tqdm bar or None."""
     order = rng.permutation(len(images))
     aug = config.augment_config()
     total_loss, correct, seen = 0.0, 0, 0
     for step, start in enumerate(range(0, len(order), config.batch_size)):
+        if ctrl_c:
+            ctrl_c.check()
         batch = order[start:start + config.batch_size]
         pixels = augment(images[batch], rng, aug) if config.augment else images[batch]
         logits = model.forward(normalize(pixels, model.dtype))
@@ -282,14 +306,17 @@ def main(argv=None):
     from tqdm import tqdm
     steps = -(-len(train_images) // config.batch_size)
     epoch = checkpointed = start_epoch
+    ctrl_c = CtrlC()
+    previous_handler = signal.signal(signal.SIGINT, ctrl_c)
     try:
         for epoch in range(start_epoch, config.epochs):
+            ctrl_c.check()
             lr = step_lr(config.lr, epoch, config.lr_step, config.lr_decay)
             started = time.perf_counter()
             with tqdm(total=steps, desc="epoch %d/%d" % (epoch + 1, config.epochs), unit="batch",
                       file=sys.stderr, dynamic_ncols=True) as progress:
                 train_loss, train_acc = train_epoch(model, optimizer, train_images, train_labels, config, lr, rng,
-                                                    progress)
+                                                    progress, ctrl_c)
                 test = evaluate(model, test_images, test_labels)
                 progress.set_postfix(loss="%.4f" % train_loss, acc="%.4f" % train_acc,
                                      test_acc="%.4f" % test["accuracy"])
@@ -302,11 +329,16 @@ def main(argv=None):
                              "data": args.data, "out": args.out})
             checkpointed = epoch + 1
             write_history(run_dir, history)
-    except KeyboardInterrupt:
-        done = checkpointed
-        sys.stderr.write("\ninterrupted during epoch %d; the checkpoint of epoch %d is kept in %s. "
-                         "Continue with: python train/run.py --resume %s\n" % (epoch + 1, done, run_dir, run_dir))
+    except (Interrupted, KeyboardInterrupt):
+        if checkpointed:
+            sys.stderr.write("\ninterrupted during epoch %d; the checkpoint of epoch %d is kept in %s. "
+                             "Continue with: python train/run.py --resume %s\n"
+                             % (epoch + 1, checkpointed, run_dir, run_dir))
+        else:
+            sys.stderr.write("\ninterrupted during epoch 1, before any checkpoint; nothing was written\n")
         sys.exit(130)
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
 
     final = evaluate(model, test_images, test_labels)
     plot_results(run_dir, history, final["confusion"])

@@ -20,7 +20,7 @@ let showFeatures = false;
 let modelReady = false;
 
 // Test and benchmark hooks: the last ink sent, the last result, and pen-up-to-render timings.
-const debug = (window.lenetDebug = { lastInk: null, lastResult: null, timings: [], predictions: 0 });
+const debug = (window.lenetDebug = { lastInk: null, lastResult: null, timings: [], learnTimings: [], predictions: 0 });
 
 // ---- drawing --------------------------------------------------------------------------------
 
@@ -150,6 +150,7 @@ function inkPixels() {
 
 function inkChanged(immediate) {
   version++;
+  updateTeachButtons();
   schedulePrediction(immediate);
 }
 
@@ -297,6 +298,111 @@ function showError(message) {
   box.hidden = false;
 }
 
+// ---- teaching: "that's a 7" ---------------------------------------------------------------------
+
+let learning = false;
+const teachButtons = [];
+for (let d = 0; d < 10; d++) {
+  const button = document.createElement("button");
+  button.textContent = String(d);
+  button.dataset.testid = `teach-${d}`;
+  button.title = `Teach it that this drawing is a ${d} (key ${d})`;
+  button.addEventListener("click", () => teach(d));
+  $("teach-buttons").appendChild(button);
+  teachButtons.push(button);
+}
+
+function updateTeachButtons() {
+  const usable = modelReady && !learning;  // on an empty canvas a click explains instead
+  for (const button of teachButtons) button.disabled = !usable;
+}
+
+canvas.addEventListener("keydown", (event) => {
+  if (/^[0-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    event.preventDefault();
+    teach(Number(event.key));
+  }
+});
+
+async function teach(label) {
+  const status = $("teach-status");
+  if (!strokes.length) {
+    status.textContent = "Draw the digit first, then say which one it is.";
+    return;
+  }
+  if (!modelReady || learning) return;
+  const started = performance.now();
+  learning = true;
+  document.body.dataset.learning = "true";
+  updateTeachButtons();
+  status.textContent = `Learning that this is a ${label}…`;
+  const sent = version;
+  try {
+    const result = await client.learn(inkPixels(), INK_SIZE, INK_SIZE, label, showFeatures);
+    if (result.refused) {
+      status.textContent = `Not learned: ${result.refused}.`;
+      return;
+    }
+    if (sent === version) {
+      showResult(result);
+      shownVersion = sent;
+    } else {
+      inkChanged(true);  // the drawing changed while learning: predict the new one with the new weights
+    }
+    requestAnimationFrame(() => debug.learnTimings.push(performance.now() - started));
+    const p = (100 * result.probabilities[label]).toFixed(1);
+    status.textContent = `Learned: ${label} is now at ${p}%.`;
+    showPersonal(result.corrections);
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    learning = false;
+    document.body.dataset.learning = "false";
+    updateTeachButtons();
+  }
+}
+
+function showPersonal(corrections) {
+  $("personal").hidden = !corrections;
+  document.body.dataset.personal = corrections ? "true" : "false";
+  $("personal-text").textContent = `Using your personalised model: ${corrections} correction${corrections === 1 ? "" : "s"} ` +
+    "learned, stored in this browser only.";
+}
+
+$("reset").addEventListener("click", async () => {
+  try {
+    await client.reset();
+    showPersonal(0);
+    $("teach-status").textContent = "Back to the shipped model.";
+    inkChanged(true);
+  } catch (err) {
+    showError(err.message);
+  }
+});
+
+$("export").addEventListener("click", async () => {
+  try {
+    const { zip, corrections } = await client.exportWeights();
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([zip], { type: "application/zip" }));
+    link.download = `lenet_py-weights-personal-${corrections}.zip`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  } catch (err) {
+    showError(err.message);
+  }
+});
+
+function showNotice(message) {
+  const box = document.createElement("div");
+  box.className = "notice";
+  box.dataset.testid = "notice";
+  box.textContent = message;
+  document.querySelector("footer").prepend(box);
+}
+
 // ---- loading -----------------------------------------------------------------------------------
 
 const client = new ModelClient("worker.js");
@@ -312,8 +418,12 @@ client
     const acc = summary.test_accuracy ? `${(100 * summary.test_accuracy).toFixed(2)}% on the MNIST test set` : "";
     $("about").textContent = `LeNet-5 (${summary.model.activation}, C3 ${summary.model.c3_table} connections), ` +
       `${acc}. Python ${pythonVersion(summary)} with NumPy, in a Web Worker.`;
+    showPersonal(summary.corrections);
+    if (summary.notice) showNotice(summary.notice);
+    updateTeachButtons();
     if (strokes.length) schedulePrediction(true);
   })
+  .on("notice", ({ message }) => showNotice(message))
   .on("fatal", ({ stage, message }) => {
     document.body.dataset.state = "error";
     const li = document.querySelector(`#loading [data-step="${stage}"]`);
@@ -324,3 +434,4 @@ client
 window.addEventListener("resize", resizeCanvas);
 resizeCanvas();
 showEmpty();
+updateTeachButtons();

@@ -5,7 +5,7 @@ export class ModelClient {
     this.worker = new Worker(url);
     this.nextId = 1;
     this.pending = new Map();
-    this.listeners = { progress: [], ready: [], fatal: [] };
+    this.listeners = { progress: [], ready: [], fatal: [], notice: [] };
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
@@ -48,5 +48,20 @@ export class ModelClient {
 
   predict(ink, width, height, features = false) {
     return this.request("predict", { ink, width, height, features }, [ink.buffer]);
+  }
+
+  // Fine-tune on this drawing as `label`; resolves to the new prediction for it (or {refused}).
+  learn(ink, width, height, label, features = false) {
+    return this.request("learn", { ink, width, height, label, features }, [ink.buffer]);
+  }
+
+  // Back to the shipped weights; resolves to their summary.
+  reset() {
+    return this.request("reset", {});
+  }
+
+  // Resolves to {zip: Uint8Array, corrections}.
+  exportWeights() {
+    return this.request("export", {});
   }
 }

@@ -5,11 +5,11 @@
 
 // The lenet_py files the page runs: the very files training uses, fetched from /lenet_py/.
 // tests/test_web.py checks this list against the folder, so a new module cannot be forgotten.
-const LENET_FILES = ["__init__.py", "layers.py", "model.py", "preprocess.py", "recognizer.py", "weights.py"];
+const LENET_FILES = ["__init__.py", "augment.py", "layers.py", "model.py", "optim.py", "personalize.py",
+  "preprocess.py", "recognizer.py", "weights.py"];
 
 let pyodide = null;
 let FS = null;
-let predictJson = null;
 const ready = boot();
 
 function announce(type, payload) {
@@ -68,38 +68,117 @@ async function boot() {
       const bytes = new Uint8Array(await (await fetchOrFail("weights/" + entry.file, "Model weights")).arrayBuffer());
       FS.writeFile("/app/weights/" + entry.file, bytes);
     }));
+    const replay = new Uint8Array(await (await fetchOrFail("replay.npz", "MNIST replay sample")).arrayBuffer());
+    FS.writeFile("/app/replay.npz", replay);
+    pyodide.runPython(PYTHON_GLUE);
     // load_weights checks every file's sha256, shape and dtype against the manifest.
-    const summary = runJson(`
-import sys
-sys.path.insert(0, "/app")
-import numpy as np
-from lenet_py.recognizer import Recognizer
-from lenet_py.weights import WeightsError
-
-def predict_json(height, width, features):
-    ink = np.fromfile("/app/ink", dtype=np.uint8).reshape(int(height), int(width))
-    return json.dumps(recognizer.predict(ink, features=bool(features)))
-
-try:
-    recognizer = Recognizer.from_folder("/app/weights")
-    result = json.dumps({"ok": True, "summary": recognizer.describe()})
-except WeightsError as exc:
-    result = json.dumps({"ok": False, "error": "Model weights: " + str(exc).replace("/app/", "")})
-`);
-    if (!summary.ok) throw new Error(summary.error);
-    predictJson = pyodide.globals.get("predict_json");  // compiled once, called per request
+    const shipped = JSON.parse(py.load("/app/weights"));
+    if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
+    let summary = shipped.summary;
+    let notice = null;
+    const stored = await store.get();
+    if (stored) {
+      FS.mkdir("/app/personal");
+      for (const [name, bytes] of Object.entries(stored.files)) FS.writeFile("/app/personal/" + name, new Uint8Array(bytes));
+      const personal = JSON.parse(py.load("/app/personal"));
+      if (personal.ok) {
+        summary = personal.summary;
+      } else {
+        await store.clear();
+        py.load("/app/weights");
+        notice = "Your stored personalised model was damaged and has been dropped (" + personal.error +
+          "); the shipped model is in use.";
+      }
+    }
     announce("progress", { step: "model", state: "done" });
-    announce("ready", summary.summary);
+    announce("ready", Object.assign(summary, { notice }));
   } catch (err) {
     announce("fatal", { stage, message: cleanError(err) });
     throw err;
   }
 }
 
-// Python runs `code` and leaves a JSON string in the global `result`.
-function runJson(code) {
-  pyodide.runPython("import json\nresult = None\n" + code);
-  return JSON.parse(pyodide.globals.get("result"));
+// The Python side of the requests, compiled once. Every function returns JSON text or bytes.
+const PYTHON_GLUE = `
+import json, os, shutil, sys
+sys.path.insert(0, "/app")
+import numpy as np
+from lenet_py.preprocess import EmptyDrawing
+from lenet_py.recognizer import Recognizer
+from lenet_py.weights import WeightsError
+
+recognizer = None
+
+def load(folder):
+    global recognizer
+    try:
+        loaded = Recognizer.from_folder(folder)
+    except WeightsError as exc:
+        return json.dumps({"ok": False, "error": str(exc).replace("/app/", "")})
+    loaded.use_replay("/app/replay.npz")
+    recognizer = loaded
+    return json.dumps({"ok": True, "summary": recognizer.describe()})
+
+def read_ink(height, width):
+    return np.fromfile("/app/ink", dtype=np.uint8).reshape(int(height), int(width))
+
+def predict(height, width, features):
+    return json.dumps(recognizer.predict(read_ink(height, width), features=bool(features)))
+
+def learn(height, width, label, features):
+    try:
+        return json.dumps(recognizer.learn(read_ink(height, width), int(label), features=bool(features)))
+    except EmptyDrawing:
+        return json.dumps({"refused": "the canvas is empty: draw the digit first"})
+
+def save(folder):
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    recognizer.save(folder)
+    return json.dumps(sorted(os.listdir(folder)))
+
+def export(folder):
+    with open("/app/export.zip", "wb") as fh:
+        fh.write(recognizer.export_zip(folder))
+    return json.dumps(recognizer.corrections)
+`;
+
+// Calls into PYTHON_GLUE's functions by name.
+const py = new Proxy({}, { get: (_, name) => pyodide.globals.get(name) });
+
+// The personalised weights live in IndexedDB, as the weights folder's files by name.
+const store = {
+  open() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open("lenet-personal", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("weights");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  },
+  async run(mode, action) {
+    const db = await this.open();
+    try {
+      return await new Promise((resolve, reject) => {
+        const tx = db.transaction("weights", mode);
+        const request = action(tx.objectStore("weights"));
+        tx.oncomplete = () => resolve(request.result);
+        tx.onerror = () => reject(tx.error);
+      });
+    } finally {
+      db.close();
+    }
+  },
+  get() { return this.run("readonly", (s) => s.get("current")).catch(() => null); },
+  put(value) { return this.run("readwrite", (s) => s.put(value, "current")); },
+  clear() { return this.run("readwrite", (s) => s.delete("current")); },
+};
+
+async function persist() {
+  const names = JSON.parse(py.save("/app/personal"));
+  const files = {};
+  for (const name of names) files[name] = FS.readFile("/app/personal/" + name).slice().buffer;
+  await store.put({ files, savedAt: Date.now() });
 }
 
 function cleanError(err) {
@@ -109,14 +188,43 @@ function cleanError(err) {
   return lines.length > 1 && /Traceback/.test(text) ? "Python error: " + lines[lines.length - 1] : text;
 }
 
+let pendingSave = Promise.resolve();  // stores run one after another, never two at once
+
+function writeInk(payload) {
+  if (!(payload.ink instanceof Uint8Array) || payload.ink.length !== payload.width * payload.height) {
+    throw new Error("ink must be a Uint8Array of width * height bytes");
+  }
+  FS.writeFile("/app/ink", payload.ink);  // the file system is the cheapest way to hand bytes to NumPy here
+}
+
 const handlers = {
   // payload: {width, height, ink: Uint8Array of width*height, 0 = paper .. 255 = ink, features: bool}
   predict(payload) {
-    if (!(payload.ink instanceof Uint8Array) || payload.ink.length !== payload.width * payload.height) {
-      throw new Error("predict: ink must be a Uint8Array of width * height bytes");
-    }
-    FS.writeFile("/app/ink", payload.ink);  // the file system is the cheapest way to hand bytes to NumPy here
-    return JSON.parse(predictJson(payload.height | 0, payload.width | 0, Boolean(payload.features)));
+    writeInk(payload);
+    return JSON.parse(py.predict(payload.height | 0, payload.width | 0, Boolean(payload.features)));
+  },
+  // payload: as predict, plus label 0-9. Learns, answers with the new prediction, then stores the weights.
+  learn(payload) {
+    writeInk(payload);
+    const result = JSON.parse(py.learn(payload.height | 0, payload.width | 0, payload.label | 0, Boolean(payload.features)));
+    // Stored after the answer has gone out (setTimeout), so saving never delays the new prediction.
+    if (!result.refused) pendingSave = pendingSave.then(() => new Promise((r) => setTimeout(r, 0))).then(persist).catch((err) => {
+      self.postMessage({ type: "notice", payload: { message: "Could not store the personalised model: " + err.message } });
+    });
+    return result;
+  },
+  async reset() {
+    await pendingSave;
+    await store.clear();
+    const shipped = JSON.parse(py.load("/app/weights"));
+    if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
+    return shipped.summary;
+  },
+  async export() {
+    await pendingSave;
+    const corrections = JSON.parse(py.export("/app/export"));
+    const bytes = FS.readFile("/app/export.zip").slice();
+    return { zip: bytes, corrections };
   },
 };
 
@@ -134,7 +242,7 @@ self.onmessage = async (event) => {
     return;
   }
   try {
-    self.postMessage({ id, ok: true, payload: handler(payload || {}) });
+    self.postMessage({ id, ok: true, payload: await handler(payload || {}) });
   } catch (err) {
     self.postMessage({ id, ok: false, error: cleanError(err) });
   }

@@ -1,4 +1,7 @@
-"""Mini-batch SGD with optional momentum and weight decay, and the step learning-rate schedule."""
+"""Mini-batch SGD with optional momentum and weight decay, and the step learning-rate schedule.
+
+Shared by train/run.py and by the page, which fine-tunes the model on the user's corrections.
+"""
 import numpy as np
 
 

@@ -1,4 +1,5 @@
-"""Random distortions of 28x28 digits, vectorized over the batch.
+"""Random distortions of 28x28 digits, vectorized over the batch: training's augmentation, and the page's
+varied copies of a corrected drawing.
 
 Affine: a small rotation, scale and shift about the image centre, resampled bilinearly.
 Elastic (optional, Simard et al. 2003): a random displacement field smoothed by a Gaussian.
