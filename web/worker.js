@@ -1,6 +1,6 @@
 // The Web Worker: loads the Python runtime, NumPy, lenet_py and the weights once, then answers
 // requests {id, type, payload} with {id, ok, payload} or {id, ok: false, error}.
-// Progress and readiness are announced as {type: "progress" | "ready" | "fatal", payload}.
+// Progress, readiness and problems are announced as {type: "progress" | "ready" | "fatal" | "notice", payload}.
 "use strict";
 
 // The lenet_py files the page runs: the very files training uses, fetched from /lenet_py/.
@@ -46,7 +46,11 @@ async function boot() {
     announce("progress", { step: "numpy", state: "active" });
     const packageErrors = [];
     await pyodide.loadPackage(setting.packages, () => {}, (msg) => packageErrors.push(msg));
-    pyodide.runPython("import numpy");  // fails loudly here if the package did not arrive
+    try {
+      pyodide.runPython("import numpy");
+    } catch (err) {
+      throw new Error(`NumPy did not load from ${setting.url} (${packageErrors.join("; ") || cleanError(err)})`);
+    }
     announce("progress", { step: "numpy", state: "done" });
 
     stage = "model";
