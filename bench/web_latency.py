@@ -17,25 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 
 from drawing import DIGITS, draw  # noqa: E402
-from scripts.browser import launch  # noqa: E402
+from scripts.browser import LOAD_BARE_RUNTIME, launch  # noqa: E402
 from scripts.serve import serve_in_background  # noqa: E402
-
-BARE_LOAD = """
-async () => {
-  const t0 = performance.now();
-  const setting = await (await fetch('/runtime.json')).json();
-  await new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = '/' + setting.url + 'pyodide.js'; s.onload = resolve; s.onerror = reject;
-    document.head.appendChild(s);
-  });
-  const pyodide = await loadPyodide({indexURL: '/' + setting.url});
-  await pyodide.loadPackage(setting.packages);
-  pyodide.runPython('import numpy');
-  return {since_navigation: performance.now(), load: performance.now() - t0};
-}
-"""
-
 
 def percentile(values, q):
     ordered = sorted(values)
@@ -59,7 +42,7 @@ def main():
             context = browser.new_context()
             page = context.new_page()
             page.goto(url + "runtime.json")
-            bare.append(page.evaluate(BARE_LOAD)["since_navigation"])
+            bare.append(page.evaluate(LOAD_BARE_RUNTIME)["since_navigation"])
             context.close()
 
             context = browser.new_context()

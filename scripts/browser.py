@@ -12,3 +12,24 @@ def launch(playwright):
     if not os.path.exists(CHROMIUM):
         raise SystemExit("error: Chromium not found at %s (apt-get install chromium, or set CHROMIUM)" % CHROMIUM)
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+# For page.evaluate on any page of the site: loads the runtime that web/runtime.json names, and
+# NumPy, on the main thread (no app code), leaves it in window.pyodide, and resolves to
+# {since_navigation, load} in milliseconds. The tests and the readiness benchmark share it.
+LOAD_BARE_RUNTIME = """
+async () => {
+  const t0 = performance.now();
+  const setting = await (await fetch('/runtime.json')).json();
+  await new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/' + setting.url + 'pyodide.js'; s.onload = resolve; s.onerror = reject;
+    document.head.appendChild(s);
+  });
+  const pyodide = await loadPyodide({indexURL: '/' + setting.url});
+  await pyodide.loadPackage(setting.packages);
+  pyodide.runPython('import numpy');
+  window.pyodide = pyodide;
+  return {since_navigation: performance.now(), load: performance.now() - t0};
+}
+"""

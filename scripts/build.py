@@ -1,4 +1,5 @@
-"""Build one self-contained static folder: page, runtime, lenet_py and weights, at the URLs the dev server uses.
+"""Build one self-contained static folder: page, runtime, lenet_py, weights and the replay sample, at the
+URLs the dev server uses.
 
     python scripts/build.py [--out dist]
 
@@ -19,6 +20,8 @@ def build(out):
     runtime = runtime_dir()
     if not os.path.isfile(os.path.join(runtime, "pyodide.js")):
         raise SystemExit("error: the runtime is not set up in %s: run scripts/setup.sh first" % runtime)
+    if not os.path.isfile(os.path.join(REPO, "web", "replay.npz")):
+        raise SystemExit("error: web/replay.npz is missing: run scripts/setup.sh first (it writes the replay sample)")
     try:
         load_weights(os.path.join(REPO, "weights"))  # never ship weights that would fail in the page
     except WeightsError as exc:

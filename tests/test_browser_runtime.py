@@ -12,20 +12,13 @@ import pytest
 from conftest import REPO
 from lenet_py import normalize
 from lenet_py.weights import load_weights
+from scripts.browser import LOAD_BARE_RUNTIME
 from train.data import load_split
 
-# Loads the runtime named by web/runtime.json, copies lenet_py and the weights into its file
-# system, and runs `code`; resolves to whatever JSON the Python code leaves in `result`.
+# With the runtime loaded (LOAD_BARE_RUNTIME), copies lenet_py and the weights into its file
+# system and runs `code`; resolves to whatever JSON the Python code leaves in `result`.
 RUN_IN_PYODIDE = """
 async ({files, code}) => {
-  const setting = await (await fetch('/runtime.json')).json();
-  await new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = '/' + setting.url + 'pyodide.js'; s.onload = resolve; s.onerror = reject;
-    document.head.appendChild(s);
-  });
-  const pyodide = await loadPyodide({indexURL: '/' + setting.url});
-  await pyodide.loadPackage(setting.packages);
   const FS = pyodide.FS || pyodide._module.FS;
   for (const dir of ['/app', '/app/lenet_py', '/app/weights']) FS.mkdir(dir);
   for (const path of files) {
@@ -60,6 +53,7 @@ probs = model.predict_proba(normalize(images))
 result = json.dumps({"python": list(sys.version_info[:2]), "numpy": np.__version__,
                      "probs": probs.astype(float).tolist(), "dtype": str(probs.dtype)})
 """ % json.dumps(images.reshape(-1).tolist())
+    page.evaluate(LOAD_BARE_RUNTIME)
     out = json.loads(page.evaluate(RUN_IN_PYODIDE, {"files": files, "code": code}))
     assert out["python"] == [3, 8] and out["numpy"].startswith("1.17"), out  # really the old runtime
     model, _ = load_weights(os.path.join(REPO, "weights"))
