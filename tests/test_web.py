@@ -333,3 +333,28 @@ def test_built_folder_works_on_a_plain_static_server(page, tmp_path, runtime_rea
         assert page.inner_text("[data-testid=prediction]") == "4"
     finally:
         server.shutdown()
+
+
+def test_canvas_works_while_loading_and_steps_are_named(page, site):
+    page.goto(site)
+    assert page.get_attribute("body", "data-state") == "loading"
+    steps = page.eval_on_selector_all("#loading li", "items => items.map(li => li.textContent)")
+    assert steps == ["Python runtime", "NumPy", "Model and weights"]
+    draw(page, DIGITS[3])  # drawn before the model is ready...
+    assert page.get_attribute("body", "data-state") == "loading"
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    settle(page)  # ...and predicted as soon as it is
+    assert page.inner_text("[data-testid=prediction]") == "3"
+
+
+def test_prediction_updates_while_drawing(app):
+    box = app.locator("[data-testid=canvas]").bounding_box()
+    app.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.1 * box["height"])
+    app.mouse.down()
+    for i in range(1, 30):
+        app.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + (0.1 + 0.027 * i) * box["height"])
+        app.wait_for_timeout(15)
+    # The pen is still down: the live (throttled) prediction is already there.
+    app.wait_for_function("window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty", timeout=5000)
+    assert app.inner_text("[data-testid=prediction]") == "1"
+    app.mouse.up()
