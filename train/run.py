@@ -49,7 +49,7 @@ class TrainConfig:
     rotate: float = 10.0           # augmentation: max rotation, degrees
     scale: float = 0.10            # augmentation: max relative zoom
     shift: float = 2.0             # augmentation: max shift, pixels
-    elastic_alpha: float = 0.0     # augmentation: elastic distortion strength, pixels (0: off)
+    elastic_alpha: float = 2.0     # augmentation: elastic distortion strength, pixels (0: off)
     elastic_sigma: float = 4.0     # augmentation: elastic field smoothness, pixels
     activation: str = "tanh"       # model: "tanh" (scaled, the paper's) or "relu"
     c3_table: str = "paper"        # model: C3 connections, "paper" (Table I) or "full"
