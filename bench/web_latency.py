@@ -6,6 +6,8 @@
    blank page of the same origin in the same browser (target: ready <= 1.15x bare).
 2. Time from pen-up to the rendered prediction (the page records it when the frame after the
    render starts), over many drawings: median and 95th percentile (target: median <= 30 ms).
+   Twice: with Playwright's mouse, whose input reaches the page through the DevTools protocol and
+   costs a frame of its own, and with pointer events dispatched inside the page.
 """
 import argparse
 import json
@@ -19,6 +21,33 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from drawing import DIGITS, draw  # noqa: E402
 from scripts.browser import LOAD_BARE_RUNTIME, launch  # noqa: E402
 from scripts.serve import serve_in_background  # noqa: E402
+
+# Draws a vertical stroke with pointer events dispatched in the page, one move per frame, and
+# resolves to the page's pen-up -> rendered latency for each of `count` drawings.
+IN_PAGE_DRAWINGS = """
+async (count) => {
+  const canvas = document.querySelector('[data-testid=canvas]');
+  const box = canvas.getBoundingClientRect();
+  const pointer = (type, x, y) => canvas.dispatchEvent(new PointerEvent(type, {
+    clientX: box.left + x * box.width, clientY: box.top + y * box.height,
+    pointerId: 1, button: 0, pointerType: 'mouse', bubbles: true}));
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const out = [];
+  for (let k = 0; k < count; k++) {
+    document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const x = 0.3 + 0.4 * (k % 5) / 4;
+    pointer('pointerdown', x, 0.1);
+    for (let i = 1; i <= 20; i++) { await frame(); pointer('pointermove', x, 0.1 + 0.04 * i); }
+    const n = window.lenetDebug.timings.length;
+    pointer('pointerup', x, 0.9);
+    while (window.lenetDebug.timings.length === n) await new Promise((resolve) => setTimeout(resolve, 2));
+    out.push(window.lenetDebug.timings[n]);
+  }
+  return out;
+}
+"""
+
 
 def percentile(values, q):
     ordered = sorted(values)
@@ -63,6 +92,7 @@ def main():
             draw(page, DIGITS[digits[i % len(digits)]], steps=2)
             page.wait_for_function("window.lenetDebug.timings.length > %d" % count, timeout=10000)
             latencies.append(page.evaluate("window.lenetDebug.timings[window.lenetDebug.timings.length - 1]"))
+        in_page = page.evaluate(IN_PAGE_DRAWINGS, args.drawings)
         context.close()
         browser.close()
     server.shutdown()
@@ -73,6 +103,8 @@ def main():
         "ready_over_bare": round(statistics.median(ready) / statistics.median(bare), 3),
         "penup_to_prediction_ms_median": round(statistics.median(latencies), 2),
         "penup_to_prediction_ms_p95": round(percentile(latencies, 0.95), 2),
+        "penup_to_prediction_in_page_events_ms_median": round(statistics.median(in_page), 2),
+        "penup_to_prediction_in_page_events_ms_p95": round(percentile(in_page, 0.95), 2),
         "runs": args.runs,
         "drawings": args.drawings,
     }
@@ -84,6 +116,8 @@ def main():
     print("ready / bare               %7.3f   (target <= 1.15)" % result["ready_over_bare"])
     print("pen-up -> prediction       median %.1f ms, p95 %.1f ms over %d drawings (target median <= 30 ms)"
           % (result["penup_to_prediction_ms_median"], result["penup_to_prediction_ms_p95"], args.drawings))
+    print("  the same, pointer events dispatched in the page: median %.1f ms, p95 %.1f ms"
+          % (result["penup_to_prediction_in_page_events_ms_median"], result["penup_to_prediction_in_page_events_ms_p95"]))
 
 
 if __name__ == "__main__":
