@@ -1,4 +1,5 @@
 """The page in Chromium: drawing, predictions, parity with CPython, offline, errors, stress."""
+import contextlib
 import os
 import shutil
 import time
@@ -240,7 +241,9 @@ def test_stress_100_digits_in_a_row(app):
 
 # ---- failures are visible and specific ---------------------------------------------------------
 
+@contextlib.contextmanager
 def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=False):
+    """Serve a copy of the site with something broken; yields its URL."""
     weights = tmp_path / "weights"
     shutil.copytree(os.path.join(REPO, "weights"), str(weights))
     if break_weights:
@@ -254,8 +257,12 @@ def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=Fal
     if drop_runtime:
         web = tmp_path / "web"
         shutil.copytree(os.path.join(REPO, "web"), str(web), ignore=shutil.ignore_patterns("runtime"))
-    return start_server(weights_dir=str(weights), lenet_dir=str(lenet) if lenet else None,
-                        web_dir=str(web) if web else None)
+    server, url = start_server(weights_dir=str(weights), lenet_dir=str(lenet) if lenet else None,
+                               web_dir=str(web) if web else None)
+    try:
+        yield url
+    finally:
+        server.shutdown()
 
 
 def expect_error(page, url, *fragments):
@@ -282,20 +289,14 @@ def test_broken_weights_show_an_error(page, tmp_path, runtime_ready, case):
         "no-manifest": (lambda w: (w / "manifest.json").unlink(), ["manifest.json", "404"]),
     }
     breaker, fragments = breakers[case]
-    server, url = broken_site(tmp_path, break_weights=breaker)
-    try:
+    with broken_site(tmp_path, break_weights=breaker) as url:
         expect_error(page, url, "Model weights", *fragments)
         assert page.get_attribute("#loading [data-step=model]", "class") == "failed"
-    finally:
-        server.shutdown()
 
 
 def test_missing_runtime_shows_an_error(page, tmp_path):
-    server, url = broken_site(tmp_path, drop_runtime=True)
-    try:
+    with broken_site(tmp_path, drop_runtime=True) as url:
         expect_error(page, url, "Python runtime not found", "scripts/setup.sh")
-    finally:
-        server.shutdown()
 
 
 def test_python_exception_shows_an_error(page, tmp_path, runtime_ready):
@@ -303,11 +304,8 @@ def test_python_exception_shows_an_error(page, tmp_path, runtime_ready):
         path = lenet / "recognizer.py"
         path.write_text(path.read_text() + "\nraise RuntimeError('deliberately broken for a test')\n")
 
-    server, url = broken_site(tmp_path, break_lenet=break_recognizer)
-    try:
+    with broken_site(tmp_path, break_lenet=break_recognizer) as url:
         expect_error(page, url, "Python error", "RuntimeError: deliberately broken for a test")
-    finally:
-        server.shutdown()
 
 
 def test_built_folder_works_on_a_plain_static_server(page, tmp_path, runtime_ready):
