@@ -18,20 +18,27 @@ import tempfile
 import zipfile
 
 import numpy as np
+from numpy.lib import format as npy_format
 
-from .model import LeNet5, ModelConfig
-
-MANIFEST = "manifest.json"
-FORMAT = "lenet_py.weights"
-FORMAT_VERSION = 1
-
-
-class WeightsError(Exception):
-    """A weights folder that cannot be loaded; str() is a one-line reason naming the file."""
+from .manifest import (FORMAT, FORMAT_VERSION, MANIFEST, WeightsError, check_manifest, open_regular,  # noqa: F401
+                       read_manifest)
+from .model import LeNet5
 
 
 def sha256_bytes(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def fresh_dir(parent, prefix):
+    """A new, uniquely named folder in ``parent``, with the usual permissions: unlike mkdtemp's 0700,
+    os.mkdir respects the umask, so a weights folder served or copied later stays readable."""
+    while True:
+        path = os.path.join(parent, "%s%d-%s" % (prefix, os.getpid(), os.urandom(4).hex()))
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            continue
 
 
 def library_versions():
@@ -52,9 +59,12 @@ def save_weights(model, folder, metadata=None, keep_previous_as=None):
     """
     folder = os.path.abspath(folder)
     parent = os.path.dirname(folder)
+    for name, value in model.named_params():
+        if not np.isfinite(value).all():  # NaN weights answer every drawing with nonsense
+            raise WeightsError("%s: refusing to save %s, it holds NaN or infinite values" % (folder, name))
     os.makedirs(parent, exist_ok=True)
     tensors = {}
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(folder) + ".tmp-", dir=parent)
+    tmp = fresh_dir(parent, "." + os.path.basename(folder) + ".tmp-")
     try:
         for name, value in model.named_params():
             data = _npy_bytes(value)
@@ -67,7 +77,7 @@ def save_weights(model, folder, metadata=None, keep_previous_as=None):
                     "tensors": tensors, "versions": library_versions()}
         manifest.update(metadata or {})
         with open(os.path.join(tmp, MANIFEST), "w") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=False)
+            json.dump(manifest, fh, indent=2, sort_keys=False, allow_nan=False)  # bare NaN is not JSON
             fh.write("\n")
         if os.path.exists(folder):
             if keep_previous_as:
@@ -84,72 +94,52 @@ def save_weights(model, folder, metadata=None, keep_previous_as=None):
     return manifest
 
 
-def read_manifest(folder):
-    path = os.path.join(folder, MANIFEST)
-    if not os.path.isdir(folder):
-        raise WeightsError("%s: weights folder not found" % folder)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            manifest = json.load(fh)
-    except FileNotFoundError:
-        raise WeightsError("%s: missing (every weights folder needs one)" % path)
-    except ValueError as exc:
-        raise WeightsError("%s: not valid JSON (%s)" % (path, exc))
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise WeightsError("%s: not a lenet_py weights manifest (format must be %r)" % (path, FORMAT))
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise WeightsError("%s: format_version %r, this lenet_py reads %d"
-                           % (path, manifest.get("format_version"), FORMAT_VERSION))
-    if not isinstance(manifest.get("tensors"), dict):
-        raise WeightsError("%s: no 'tensors' table" % path)
-    return manifest
+def read_npy(folder, file_name, shape, dtype, sha256, what):
+    """One tensor file, checked against what the manifest promises: the .npy header's shape and dtype
+    before any data is read, then the file's exact size, its sha256, and that every value is finite."""
+    path = os.path.join(folder, file_name)
+    fh, size = open_regular(folder, file_name, what)
+    with fh:
+        try:
+            version = npy_format.read_magic(fh)
+            if version == (1, 0):
+                header_shape, fortran, header_dtype = npy_format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                header_shape, fortran, header_dtype = npy_format.read_array_header_2_0(fh)
+            else:
+                raise ValueError("format version %d.%d" % version)
+        except (ValueError, OSError, SyntaxError, TypeError) as exc:
+            raise WeightsError("%s: not a readable .npy file (%s)" % (path, str(exc)[:120]))
+        if list(header_shape) != list(shape):
+            raise WeightsError("%s: shape %s, the model needs %s" % (path, list(header_shape)[:8], list(shape)))
+        if header_dtype != np.dtype(dtype):
+            raise WeightsError("%s: dtype %s, the manifest says %s" % (path, header_dtype, dtype))
+        offset = fh.tell()
+        expected_size = offset + int(np.prod(shape)) * header_dtype.itemsize
+        if size != expected_size:
+            raise WeightsError("%s: %d bytes, its header promises %d" % (path, size, expected_size))
+        fh.seek(0)
+        data = fh.read(expected_size)
+    if sha256_bytes(data) != sha256:
+        raise WeightsError("%s: sha256 mismatch, the file is corrupt or was changed after the manifest was written"
+                           % path)
+    array = np.frombuffer(data, dtype=header_dtype, offset=offset).reshape(shape, order="F" if fortran else "C")
+    if not np.isfinite(array).all():
+        raise WeightsError("%s: holds NaN or infinite values" % path)
+    return array
 
 
 def load_weights(folder, dtype=None):
     """Build the model the manifest describes and fill it from the folder's .npy files.
 
-    Returns (model, manifest). Raises WeightsError on a missing file, a checksum, shape or dtype
-    mismatch, an unknown or missing tensor, or an invalid model config.
+    Returns (model, manifest). Raises WeightsError on anything the manifest does not promise or a file
+    does not keep: see lenet_py.manifest for the rules, read_npy for the files.
     """
     manifest = read_manifest(folder)
-    manifest_path = os.path.join(folder, MANIFEST)
-    try:
-        config = ModelConfig(**dict(manifest.get("model") or {}, **({"dtype": dtype} if dtype else {})))
-    except (TypeError, ValueError) as exc:
-        raise WeightsError("%s: bad model config (%s)" % (manifest_path, exc))
+    config, entries = check_manifest(manifest, os.path.join(folder, MANIFEST), dtype)
     model = LeNet5(config)
-    expected = model.param_shapes()
-    listed = manifest["tensors"]
-    missing = sorted(set(expected) - set(listed))
-    unknown = sorted(set(listed) - set(expected))
-    if missing:
-        raise WeightsError("%s: tensors missing from the manifest: %s" % (manifest_path, ", ".join(missing)))
-    if unknown:
-        raise WeightsError("%s: tensors this model does not have: %s" % (manifest_path, ", ".join(unknown)))
-    tensors = {}
-    for name, shape in expected.items():
-        entry = listed[name]
-        path = os.path.join(folder, str(entry.get("file", "")))
-        if list(shape) != list(entry.get("shape", [])):
-            raise WeightsError("%s: manifest gives %s shape %s, the model needs %s"
-                               % (manifest_path, name, entry.get("shape"), list(shape)))
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except (FileNotFoundError, IsADirectoryError):
-            raise WeightsError("%s: missing (tensor %s)" % (path, name))
-        if sha256_bytes(data) != entry.get("sha256"):
-            raise WeightsError("%s: sha256 mismatch, the file is corrupt or was changed after the manifest was written"
-                               % path)
-        try:
-            array = np.load(io.BytesIO(data), allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise WeightsError("%s: not a readable .npy file (%s)" % (path, exc))
-        if list(array.shape) != list(shape):
-            raise WeightsError("%s: shape %s, the model needs %s" % (path, list(array.shape), list(shape)))
-        if str(array.dtype) != entry.get("dtype"):
-            raise WeightsError("%s: dtype %s, the manifest says %s" % (path, array.dtype, entry.get("dtype")))
-        tensors[name] = array
+    tensors = {name: read_npy(folder, file_name, shape, file_dtype, sha256, "tensor " + name)
+               for name, (file_name, shape, file_dtype, sha256) in entries.items()}
     model.set_params(tensors)
     return model, manifest
 

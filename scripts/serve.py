@@ -10,15 +10,51 @@ import functools
 import http.server
 import os
 import posixpath
+import re
 import sys
 import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
 
+from train.cli import OneLineParser  # noqa: E402
+
+
+# Pyodide 0.17 makes every callable PyProxy with Reflect.construct(Function, ...), which CSP counts as
+# eval, and runPython itself calls one (pyodide_py.eval_code). So the worker needs 'unsafe-eval', which
+# also covers compiling WebAssembly; 'wasm-unsafe-eval' alone fails with "EvalError: Evaluating a string
+# as JavaScript violates the following Content Security Policy directive". The page needs neither.
+WORKER_SCRIPT_SRC = "script-src 'self' 'unsafe-eval';"
+
+
+def content_security_policies(web_dir=None):
+    """(page policy, worker policy) for the header, from web/index.html's <meta http-equiv>.
+
+    One source: the page carries its policy wherever it is hosted, and the header repeats it, adds
+    frame-ancestors (ignored in a meta) and, for worker.js, sets the worker's policy: a Web Worker
+    obeys its own script's response header, not the page's meta."""
+    with open(os.path.join(web_dir or os.path.join(REPO, "web"), "index.html"), encoding="utf-8") as fh:
+        match = re.search(r'<meta http-equiv="Content-Security-Policy"\s+content="([^"]+)"', fh.read())
+    if not match or "script-src 'self';" not in match.group(1):
+        raise SystemExit("error: web/index.html has no Content-Security-Policy meta tag with script-src 'self'")
+    page = " ".join(match.group(1).split()) + " frame-ancestors 'none';"
+    return page, page.replace("script-src 'self';", WORKER_SCRIPT_SRC)
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     mounts = {}  # URL prefix -> folder; anything else comes from the handler's directory (web/)
+    policies = ("", "")  # the Content-Security-Policy headers: (page and everything else, worker.js)
+
+    def send_head(self):
+        # A NUL byte makes os.path raise deep inside the handler, which drops the connection.
+        if "\x00" in urllib.parse.unquote(urllib.parse.urlsplit(self.path).path):
+            self.send_error(400, "Bad request: NUL in the path")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path):
+        self.send_error(404, "Not found")  # no listings: only the files the page asks for are served
+        return None
 
     def translate_path(self, path):
         path = posixpath.normpath(urllib.parse.unquote(urllib.parse.urlsplit(path).path))
@@ -30,6 +66,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")  # a retrained model shows up on reload
+        worker = urllib.parse.urlsplit(self.path).path.endswith("/worker.js")
+        self.send_header("Content-Security-Policy", self.policies[worker])
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
 
     def log_message(self, fmt, *args):
@@ -41,23 +81,30 @@ def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_
     """A threaded server for the site; tests pass other folders to serve broken weights, code or runtime."""
     mounts = {"/lenet_py/": lenet_dir or os.path.join(REPO, "lenet_py"),
               "/weights/": weights_dir or os.path.join(REPO, "weights")}
-    handler_class = type("Handler", (SiteHandler,), {"mounts": mounts})
-    handler = functools.partial(handler_class, directory=web_dir or os.path.join(REPO, "web"))
+    web_dir = web_dir or os.path.join(REPO, "web")
+    handler_class = type("Handler", (SiteHandler,), {"mounts": mounts, "policies": content_security_policies(web_dir)})
+    handler = functools.partial(handler_class, directory=web_dir)
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.quiet = quiet
     server.daemon_threads = True
     return server
 
 
+def port_number(text):
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError("%r is not a port number in 0-65535" % text)
+    return int(text)
+
+
 def main():
-    parser = argparse.ArgumentParser(description="Serve the digit recognizer on localhost.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser = OneLineParser(description="Serve the digit recognizer on localhost.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=port_number, default=8000, help="port in 0-65535, 0 for any free one (default 8000)")
     args = parser.parse_args()
     try:
         server = make_server(args.host, args.port)
     except OSError as exc:
-        sys.exit("error: cannot listen on %s:%d (%s)" % (args.host, args.port, exc.strerror))
+        sys.exit("error: cannot listen on %s:%d (%s)" % (args.host, args.port, exc.strerror or exc))
     print("Serving the digit recognizer at http://%s:%d/  (Ctrl-C to stop)" % (args.host, args.port), flush=True)
     try:
         server.serve_forever()

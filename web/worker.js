@@ -5,7 +5,7 @@
 
 // The lenet_py files the page runs: the very files training uses, fetched from /lenet_py/.
 // tests/test_web.py checks this list against the folder, so a new module cannot be forgotten.
-const LENET_FILES = ["__init__.py", "augment.py", "layers.py", "model.py", "optim.py", "personalize.py",
+const LENET_FILES = ["__init__.py", "augment.py", "layers.py", "manifest.py", "model.py", "optim.py", "personalize.py",
   "preprocess.py", "recognizer.py", "weights.py"];
 
 let pyodide = null;
@@ -60,37 +60,33 @@ async function boot() {
       const text = await (await fetchOrFail("lenet_py/" + name, "lenet_py")).text();
       FS.writeFile("/app/lenet_py/" + name, text);
     }));
-    const manifestText = await (await fetchOrFail("weights/manifest.json", "Model weights")).text();
-    FS.writeFile("/app/weights/manifest.json", manifestText);
-    let manifest;
-    try {
-      manifest = JSON.parse(manifestText);
-    } catch (err) {
-      throw new Error("Model weights: weights/manifest.json is not valid JSON");
-    }
-    await Promise.all(Object.values(manifest.tensors || {}).map(async (entry) => {
-      const bytes = new Uint8Array(await (await fetchOrFail("weights/" + entry.file, "Model weights")).arrayBuffer());
-      FS.writeFile("/app/weights/" + entry.file, bytes);
-    }));
     const replay = new Uint8Array(await (await fetchOrFail("replay.npz", "MNIST replay sample")).arrayBuffer());
     FS.writeFile("/app/replay.npz", replay);
     pyodide.runPython(PYTHON_GLUE);
+    const manifestText = await (await fetchOrFail("weights/manifest.json", "Model weights")).text();
+    FS.writeFile("/app/weights/manifest.json", manifestText);
+    // lenet_py.manifest checks the manifest and every file name it gives before anything is fetched
+    // or written: a name like "x.npy#/../../lenet_py/preprocess.py" would fetch one file and write another.
+    const plan = JSON.parse(py.plan("/app/weights"));
+    if (!plan.ok) throw new Error("Model weights: " + plan.error);
+    await Promise.all(plan.files.map(async (name) => {
+      const bytes = new Uint8Array(await (await fetchOrFail("weights/" + encodeURIComponent(name), "Model weights")).arrayBuffer());
+      FS.writeFile("/app/weights/" + name, bytes);
+    }));
     // load_weights checks every file's sha256, shape and dtype against the manifest.
     const shipped = JSON.parse(py.load("/app/weights"));
     if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
     let summary = shipped.summary;
     let notice = null;
     const stored = await store.get();
-    if (stored) {
-      FS.mkdir("/app/personal");
-      for (const [name, bytes] of Object.entries(stored.files)) FS.writeFile("/app/personal/" + name, new Uint8Array(bytes));
-      const personal = JSON.parse(py.load("/app/personal"));
+    if (stored !== null && stored !== undefined) {
+      const personal = loadStored(stored);
       if (personal.ok) {
         summary = personal.summary;
       } else {
-        await store.clear();
+        await store.clear().catch(() => {});
         py.load("/app/weights");
-        notice = "Your stored personalised model was damaged and has been dropped (" + personal.error +
+        notice = "Your stored personalised model was damaged or invalid and has been dropped (" + personal.error +
           "); the shipped model is in use.";
       }
     }
@@ -102,6 +98,26 @@ async function boot() {
   }
 }
 
+// A stored value comes from outside (browser storage anyone on this origin could have written): its
+// shape is checked here, its file names by lenet_py.manifest, and its contents by load_weights.
+// Returns {ok, summary} or {ok: false, error}; never throws.
+function loadStored(stored) {
+  try {
+    const files = stored && typeof stored === "object" ? stored.files : null;
+    if (!files || typeof files !== "object" || Array.isArray(files)) throw new Error("it is not a stored weights folder");
+    const checked = JSON.parse(py.stored_names(JSON.stringify(Object.keys(files))));
+    if (!checked.ok) throw new Error(checked.error);
+    for (const name of checked.files) {
+      if (!(files[name] instanceof ArrayBuffer)) throw new Error(`its file ${name} is not binary data`);
+    }
+    py.fresh_folder("/app/personal");
+    for (const name of checked.files) FS.writeFile("/app/personal/" + name, new Uint8Array(files[name]));
+    return JSON.parse(py.load("/app/personal"));
+  } catch (err) {
+    return { ok: false, error: cleanError(err) };
+  }
+}
+
 // The Python side of the requests, compiled once. Every function returns JSON text or bytes.
 const PYTHON_GLUE = `
 import json, os, shutil, sys
@@ -109,16 +125,36 @@ sys.path.insert(0, "/app")
 import numpy as np
 from lenet_py.preprocess import EmptyDrawing
 from lenet_py.recognizer import Recognizer
+from lenet_py.manifest import check_stored_names, tensor_files
 from lenet_py.weights import WeightsError
 
 recognizer = None
+
+def refusal(exc):
+    return json.dumps({"ok": False, "error": str(exc).replace("/app/", "")})
+
+def plan(folder):
+    try:
+        return json.dumps({"ok": True, "files": tensor_files(folder)})
+    except WeightsError as exc:
+        return refusal(exc)
+
+def stored_names(names_json):
+    try:
+        return json.dumps({"ok": True, "files": check_stored_names(json.loads(names_json))})
+    except WeightsError as exc:
+        return refusal(exc)
+
+def fresh_folder(folder):
+    shutil.rmtree(folder, ignore_errors=True)
+    os.mkdir(folder)
 
 def load(folder):
     global recognizer
     try:
         loaded = Recognizer.from_folder(folder)
     except WeightsError as exc:
-        return json.dumps({"ok": False, "error": str(exc).replace("/app/", "")})
+        return refusal(exc)
     loaded.use_replay("/app/replay.npz")
     recognizer = loaded
     return json.dumps({"ok": True, "summary": recognizer.describe()})
