@@ -3,20 +3,59 @@ URLs the dev server uses.
 
     python scripts/build.py [--out dist]
 
-Copy the folder to any static host as is; it makes no request to another origin.
+Copy the folder to any static host as is; it makes no request to another origin. Its `_headers` file
+gives the Content-Security-Policy headers in the format Netlify and Cloudflare Pages read (see
+"Security" in README.md for other hosts).
+
+The build only ever replaces a folder that an earlier build made (it carries the MARKER file) or an
+empty one: `--out .` or `--out ~` is refused, not emptied.
 """
-import argparse
 import os
 import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from lenet_py.weights import WeightsError, load_weights  # noqa: E402
+from lenet_py.weights import WeightsError, fresh_dir, load_weights  # noqa: E402
+from scripts.serve import content_security_policies  # noqa: E402
 from scripts.setup_runtime import REPO, runtime_dir  # noqa: E402
+from train.cli import OneLineParser  # noqa: E402
+
+MARKER = ".lenet-py-build"
+SOURCES = ("web", "lenet_py", "weights")
+
+
+def check_out(out):
+    """Refuse an output folder the build must not replace; raises SystemExit with one line."""
+    if os.path.islink(out) or (os.path.lexists(out) and not os.path.isdir(out)):
+        raise SystemExit("error: %s is not a folder; choose another --out" % out)
+    real = os.path.realpath(out)
+    repo = os.path.realpath(REPO)
+    if os.path.commonpath([repo, real]) == real:
+        raise SystemExit("error: --out %s contains this checkout; choose a folder such as dist/" % out)
+    for source in SOURCES:
+        folder = os.path.join(repo, source)
+        if os.path.commonpath([folder, real]) == folder:
+            raise SystemExit("error: --out %s is inside %s, which the build copies; choose a folder such as dist/"
+                             % (out, folder))
+    if os.path.isdir(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, MARKER)):
+        raise SystemExit("error: %s is not empty and was not made by this build (no %s in it); "
+                         "refusing to replace it, choose another --out" % (out, MARKER))
+
+
+def usual_permissions(folder):
+    """Folders 0777 and files 0666 less the umask: copies of a 0700 folder (training writes its weights
+    through a temporary folder) would otherwise be unreadable to a web server running as another user."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for root, dirs, files in os.walk(folder):
+        os.chmod(root, 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o666 & ~umask)
 
 
 def build(out):
+    check_out(out)
     runtime = runtime_dir()
     if not os.path.isfile(os.path.join(runtime, "pyodide.js")):
         raise SystemExit("error: the runtime is not set up in %s: run scripts/setup.sh first" % runtime)
@@ -26,22 +65,38 @@ def build(out):
         load_weights(os.path.join(REPO, "weights"))  # never ship weights that would fail in the page
     except WeightsError as exc:
         raise SystemExit("error: %s" % exc)
-    tmp = out.rstrip("/") + ".tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(os.path.join(REPO, "web"), tmp)  # includes web/runtime/, copied by the setup
-    shutil.copytree(os.path.join(REPO, "lenet_py"), os.path.join(tmp, "lenet_py"),
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copytree(os.path.join(REPO, "weights"), os.path.join(tmp, "weights"))
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    work = fresh_dir(parent, "." + os.path.basename(out) + ".build-")  # a new name: nothing there is deleted
+    try:
+        tmp = os.path.join(work, "site")
+        shutil.copytree(os.path.join(REPO, "web"), tmp)  # includes web/runtime/, copied by the setup
+        shutil.copytree(os.path.join(REPO, "lenet_py"), os.path.join(tmp, "lenet_py"),
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(os.path.join(REPO, "weights"), os.path.join(tmp, "weights"))
+        page, worker = content_security_policies(os.path.join(REPO, "web"))
+        with open(os.path.join(tmp, "_headers"), "w") as fh:
+            # The policy matters for the documents and for the worker's script; no rule overlaps another.
+            fh.write("/\n  Content-Security-Policy: %s\n/index.html\n  Content-Security-Policy: %s\n"
+                     "/worker.js\n  Content-Security-Policy: %s\n/*\n  X-Content-Type-Options: nosniff\n"
+                     % (page, page, worker))
+        with open(os.path.join(tmp, MARKER), "w") as fh:
+            fh.write("Made by scripts/build.py; the next build replaces this whole folder.\n")
+        usual_permissions(tmp)
+        if os.path.isdir(out):
+            os.replace(out, os.path.join(work, "previous"))  # checked above: an earlier build, or empty
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(out) for f in files)
     print("built %s: %.1f MB; serve it with any static server, e.g. python -m http.server -d %s" % (out, size / 1e6, out))
 
 
-def main():
-    parser = argparse.ArgumentParser(description="Build the static site into one folder.")
-    parser.add_argument("--out", default=os.path.join(REPO, "dist"), help="output folder (default dist/)")
-    build(os.path.abspath(parser.parse_args().out))
+def main(argv=None):
+    parser = OneLineParser(description="Build the static site into one folder.")
+    parser.add_argument("--out", default=os.path.join(REPO, "dist"),
+                        help="output folder: new, empty, or made by an earlier build (default dist/)")
+    build(os.path.abspath(parser.parse_args(argv).out))
 
 
 if __name__ == "__main__":
