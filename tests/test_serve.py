@@ -1,0 +1,53 @@
+"""The dev server: only files, no folder listings, a clear answer to a malformed URL, one-line flag errors."""
+import http.client
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import REPO, start_server
+
+
+@pytest.fixture(scope="module")
+def server():
+    server, url = start_server()
+    yield urlsplit(url).netloc
+    server.shutdown()
+
+
+def get(netloc, path):
+    connection = http.client.HTTPConnection(netloc, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ["/lenet_py/", "/weights/", "/runtime/", "/runtime/pyodide/", "/lenet_py"])
+def test_no_directory_listings(server, path):
+    status, body = get(server, path)
+    assert status in (301, 404), status
+    assert b"Directory listing" not in body and b"manifest.json" not in body and b"model.py" not in body
+
+
+def test_files_are_still_served(server):
+    assert get(server, "/")[0] == 200
+    assert get(server, "/weights/manifest.json")[0] == 200
+    assert get(server, "/lenet_py/model.py")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/%00", "/weights/%00manifest.json", "/lenet_py/model.py%00.txt"])
+def test_a_nul_in_the_url_gets_400(server, path):
+    assert get(server, path)[0] == 400
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_bad_port_is_one_line(port):
+    result = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "serve.py"), "--port", port],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "0-65535" in result.stderr, result.stderr
