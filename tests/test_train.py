@@ -1,7 +1,10 @@
-"""Training: a short run learns, runs are deterministic and resumable, bad input is one clean line."""
+"""Training: a short run learns, runs are deterministic and resumable, each run has its own folder,
+Ctrl-C at any point keeps what can be kept, bad input is one clean line."""
 import csv
+import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -23,6 +26,29 @@ def run(args, **kwargs):
 def history(run_dir):
     with open(os.path.join(run_dir, "history.csv")) as fh:
         return list(csv.DictReader(fh))
+
+
+def only_line(result):
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def last_line(result):
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+def strict_json(text):
+    def refuse(name):
+        raise ValueError("%s in the checkpoint state" % name)
+    return json.loads(text, parse_constant=refuse)
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_short_run_learns_and_writes_everything(tmp_path, mnist_dir):
@@ -177,3 +203,88 @@ def test_evaluate_batch_is_bounded():
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "evaluate.py: error: argument --batch: '10001' is not in [1, 10000] (see --help)"]
+
+
+# ---- run folders --------------------------------------------------------------------------------
+
+def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch, mnist_dir):
+    from train import cli
+    from train import run as train_run
+    monkeypatch.setattr(cli, "DEFAULT_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr(time, "strftime", lambda fmt, *when: "20240229-120000")  # one second for both
+    for seed in (1, 2):
+        train_run.main(SMALL + ["--epochs", "1", "--seed", str(seed), "--out", str(tmp_path / ("w%d" % seed))])
+    folders = sorted((tmp_path / "runs").iterdir())
+    assert len(folders) == 2
+    seeds = [strict_json(str(np.load(f / "checkpoint.npz")["state"]))["config"]["seed"] for f in folders]
+    assert sorted(seeds) == [1, 2]
+    mask = current_umask()  # the usual modes, not mkdtemp's 0700
+    for folder in folders:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~mask
+        for name in ("checkpoint.npz", "history.csv", "run.json"):
+            assert stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~mask
+
+
+def test_two_runs_racing_for_one_run_dir_cannot_share_it(tmp_path, mnist_dir):
+    run_dir = tmp_path / "run"
+    procs = [subprocess.Popen(RUN + SMALL + ["--epochs", "1", "--seed", str(seed), "--run-dir", str(run_dir),
+                                             "--out", str(tmp_path / ("w%d" % seed))],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+             for seed in (1, 2)]
+    results = []
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        results.append((proc.returncode, err))
+    assert sorted(code for code, _ in results) == [0, 2], results
+    loser = [err for code, err in results if code == 2][0]
+    assert loser.strip().splitlines()[-1] == (
+        "error: %s already holds a run; pass --resume %s to continue it, or choose another --run-dir"
+        % (run_dir, run_dir))
+    winner = [seed for seed, (code, _) in zip((1, 2), results) if code == 0][0]
+    assert load_weights(str(tmp_path / ("w%d" % winner)))[1]["training"]["seed"] == winner
+    assert not (tmp_path / ("w%d" % (3 - winner))).exists()
+    assert [int(r["epoch"]) for r in history(run_dir)] == [1]
+
+
+@pytest.mark.parametrize("holding", ["run.json", "history.csv"])  # a run still in epoch 1; a run of old
+def test_a_run_dir_holding_another_run_is_refused(tmp_path, holding):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / holding).write_text("another run's")
+    result = run(SMALL + ["--epochs", "1", "--run-dir", str(run_dir), "--out", str(tmp_path / "w")])
+    assert result.returncode == 2
+    assert only_line(result) == ("error: %s already holds a run; pass --resume %s to continue it, "
+                                 "or choose another --run-dir" % (run_dir, run_dir))
+    assert os.listdir(run_dir) == [holding] and (run_dir / holding).read_text() == "another run's"
+
+
+# ---- Ctrl-C after the last epoch -----------------------------------------------------------------
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_after_the_last_epoch_keeps_the_checkpoint_and_the_run_can_finish(tmp_path, mnist_dir, presses):
+    """The signal arrives while the run evaluates, plots or writes: once history.csv shows the last
+    epoch, the weights are still about a second (importing matplotlib, plotting) from being written."""
+    out, run_dir = tmp_path / "w", tmp_path / "run"
+    proc = subprocess.Popen(RUN + SMALL + ["--epochs", "1", "--out", str(out), "--run-dir", str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    deadline = time.time() + 120
+    while proc.poll() is None and time.time() < deadline:
+        if (run_dir / "history.csv").exists() and len((run_dir / "history.csv").read_text().splitlines()) == 2:
+            break
+        time.sleep(0.002)
+    for _ in range(presses):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "interrupted after the last epoch, before the weights were written; the checkpoint of epoch 1 is kept "
+        "in %s. Finish with: python train/run.py --resume %s" % (run_dir, run_dir))
+    assert not out.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".w")] == []
+
+    finished = run(["--resume", str(run_dir)])
+    assert finished.returncode == 0, finished.stderr
+    assert "resuming %s after epoch 1 of 1" % run_dir in finished.stdout
+    assert load_weights(str(out))[1]["training"]["epochs_trained"] == 1
+    assert [int(r["epoch"]) for r in history(run_dir)] == [1]

@@ -1,48 +1,20 @@
-"""The training CLI against bad luck and bad input: a diverging run, two runs racing for a folder,
-damaged checkpoints, unreadable data, --out places that would fail or do harm, Ctrl-C after the
-last epoch, and resuming with fewer epochs than were done. Every refusal is one line, no traceback."""
+"""The training CLI against bad luck and bad input: a diverging run, damaged checkpoints, resuming
+with fewer epochs than were done, unreadable data, and --out places that would fail or do harm.
+Every refusal is one line, no traceback. (Run folders and Ctrl-C at the end: test_train.py.)"""
 import json
 import os
 import re
 import shutil
-import signal
-import stat
 import struct
 import subprocess
-import sys
 import tempfile
-import time
 import zipfile
 
 import numpy as np
 import pytest
 
 from conftest import REPO
-from lenet_py.weights import load_weights
-from test_train import RUN, SMALL, history, run
-
-
-def only_line(result):
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
-
-
-def last_line(result):
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.stderr.strip().splitlines()[-1]
-
-
-def strict_json(text):
-    def refuse(name):
-        raise ValueError("%s in the checkpoint state" % name)
-    return json.loads(text, parse_constant=refuse)
-
-
-def current_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+from test_train import RUN, SMALL, history, last_line, only_line, run, strict_json
 
 
 # ---- divergence ---------------------------------------------------------------------------------
@@ -59,8 +31,9 @@ def test_divergence_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path, m
                                     "--run-dir", str(run_dir)])
     assert result.returncode in (1, 2)
     kept = "the checkpoint of epoch 1 is kept in %s" % run_dir if epoch == 2 else "nothing was written"
-    assert re.fullmatch(r"error: training diverged in epoch %d \((loss (nan|inf) at batch \d+|.* after the last batch)\); "
-                        r"%s; try a smaller --lr" % (epoch, re.escape(kept)), last_line(result)), result.stderr
+    where = r"loss (nan|inf) at batch \d+|.* after the last batch"  # mid-epoch here; the end on another CPU
+    assert re.fullmatch(r"error: training diverged in epoch %d \((%s)\); %s; try a smaller --lr"
+                        % (epoch, where, re.escape(kept)), last_line(result)), result.stderr
     assert not out.exists()
     if epoch == 1:
         assert not run_dir.exists()  # a run that never reached a checkpoint leaves no folder behind
@@ -78,45 +51,6 @@ def test_a_checkpoint_state_with_nan_is_refused_not_written(tmp_path):
     with pytest.raises(ValueError):
         save_checkpoint(str(tmp_path / "checkpoint.npz"), LeNet5(), SGD(), {"history": [{"loss": float("nan")}]})
     assert os.listdir(tmp_path) == []
-
-
-# ---- run folders --------------------------------------------------------------------------------
-
-def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch, mnist_dir):
-    from train import cli
-    from train import run as train_run
-    monkeypatch.setattr(cli, "DEFAULT_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setattr(time, "strftime", lambda fmt, *when: "20240229-120000")  # one second for both
-    for seed in (1, 2):
-        train_run.main(SMALL + ["--epochs", "1", "--seed", str(seed), "--out", str(tmp_path / ("w%d" % seed))])
-    folders = sorted((tmp_path / "runs").iterdir())
-    assert len(folders) == 2
-    seeds = [strict_json(str(np.load(f / "checkpoint.npz")["state"]))["config"]["seed"] for f in folders]
-    assert sorted(seeds) == [1, 2]
-    mask = current_umask()  # the usual modes, not mkdtemp's 0700
-    for folder in folders:
-        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~mask
-        for name in ("checkpoint.npz", "history.csv"):
-            assert stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~mask
-
-
-def test_two_runs_racing_for_one_run_dir_cannot_share_it(tmp_path, mnist_dir):
-    run_dir = tmp_path / "run"
-    procs = [subprocess.Popen(RUN + SMALL + ["--epochs", "1", "--seed", str(seed), "--run-dir", str(run_dir),
-                                             "--out", str(tmp_path / ("w%d" % seed))],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-             for seed in (1, 2)]
-    results = [(p.returncode, err) for p in procs for _, err in [p.communicate(timeout=300)]]
-    assert sorted(code for code, _ in results) == [0, 2], results
-    loser = [err for code, err in results if code == 2][0]
-    assert loser.strip().splitlines()[-1] == (
-        "error: %s already holds a run; pass --resume %s to continue it, or choose another --run-dir"
-        % (run_dir, run_dir))
-    winner = [seed for seed, (code, _) in zip((1, 2), results) if code == 0][0]
-    assert load_weights(str(tmp_path / ("w%d" % winner)))[1]["training"]["seed"] == winner
-    assert not (tmp_path / ("w%d" % (3 - winner))).exists()
-    assert [int(r["epoch"]) for r in history(run_dir)] == [1]
-
 
 # ---- damaged checkpoints ------------------------------------------------------------------------
 
@@ -283,16 +217,6 @@ def test_unreadable_data_is_named_not_called_missing(unlocked_afterwards, case):
     assert only_line(result) == "error: %s: cannot read (permission denied)" % unreadable
     assert not (tmp / "run").exists() and not (tmp / "w").exists()
 
-
-def test_data_that_is_a_file_is_named(tmp_path):
-    afile = tmp_path / "mnist.tar"
-    afile.write_bytes(b"not a folder")
-    result = run(["--epochs", "1", "--data", str(afile), "--out", str(tmp_path / "w"),
-                  "--run-dir", str(tmp_path / "run")])
-    assert result.returncode == 2
-    assert only_line(result).startswith("error: %s: not a folder" % afile)
-
-
 OUT_CASES = {
     # name: (--out relative to the test folder or absolute, --run-dir, expected line after "error: --out OUT: ")
     "an existing file": ("afile", "run", "a file, not a folder"),
@@ -342,35 +266,3 @@ def test_an_out_on_another_file_system_than_the_run_is_refused_before_training(t
         assert os.listdir(out) == ["manifest.json"] and not (tmp_path / "run").exists()
     finally:
         shutil.rmtree(out)
-
-
-# ---- Ctrl-C after the last epoch -----------------------------------------------------------------
-
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_after_the_last_epoch_keeps_the_checkpoint_and_the_run_can_finish(tmp_path, mnist_dir, presses):
-    """The signal arrives while the run evaluates, plots or writes: once history.csv shows the last
-    epoch, the weights are still about a second (importing matplotlib, plotting) from being written."""
-    out, run_dir = tmp_path / "w", tmp_path / "run"
-    proc = subprocess.Popen(RUN + SMALL + ["--epochs", "1", "--out", str(out), "--run-dir", str(run_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-    deadline = time.time() + 120
-    while proc.poll() is None and time.time() < deadline:
-        if (run_dir / "history.csv").exists() and len((run_dir / "history.csv").read_text().splitlines()) == 2:
-            break
-        time.sleep(0.002)
-    for _ in range(presses):
-        proc.send_signal(signal.SIGINT)
-        time.sleep(0.05)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    assert stderr.strip().splitlines()[-1] == (
-        "interrupted after the last epoch, before the weights were written; the checkpoint of epoch 1 is kept "
-        "in %s. Finish with: python train/run.py --resume %s" % (run_dir, run_dir))
-    assert not out.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".w")] == []
-
-    finished = run(["--resume", str(run_dir)])
-    assert finished.returncode == 0, finished.stderr
-    assert "resuming %s after epoch 1 of 1" % run_dir in finished.stdout
-    assert load_weights(str(out))[1]["training"]["epochs_trained"] == 1
-    assert [int(r["epoch"]) for r in history(run_dir)] == [1]

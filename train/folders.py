@@ -30,9 +30,16 @@ def taken_message(run_dir):
             % (run_dir, run_dir))
 
 
+# What a run writes in its folder: a folder holding any of them holds a run (one from before
+# run.json existed has no run.json), and a new run would overwrite it.
+RUN_FILES = (RUN_FILE, CHECKPOINT, "history.csv", "learning_curves.png", "confusion_matrix.png", "replaced-weights")
+
+
 def refuse_taken(run_dir):
     """The quick early check; claim_run_dir is the one that settles a race."""
-    if any(os.path.exists(os.path.join(run_dir, name)) for name in (RUN_FILE, CHECKPOINT)):
+    if os.path.lexists(run_dir) and not os.path.isdir(run_dir):
+        raise DataError("--run-dir %s: a file, not a folder" % run_dir)
+    if any(os.path.lexists(os.path.join(run_dir, name)) for name in RUN_FILES):
         raise DataError(taken_message(run_dir))
 
 
@@ -62,7 +69,7 @@ def claim_run_dir(run_dir, runs_root, record):
         except FileExistsError:
             if not os.path.isdir(run_dir):
                 raise DataError("--run-dir %s: a file, not a folder" % run_dir)
-        refuse_taken(run_dir)  # a run from before run.json existed has only its checkpoint
+        refuse_taken(run_dir)
         try:
             _claim(run_dir, record)
         except FileExistsError:
