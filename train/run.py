@@ -149,6 +149,7 @@ def resolve_run(args):
     args.out = args.out or checkpoint.state["out"]
     return TrainConfig(**dict(saved, **explicit)), run_dir, checkpoint
 
+
 class Progress:
     """How far a run got, for the message when it stops early."""
 
