@@ -36,7 +36,7 @@ class WeightsError(Exception):
 
 def check_file_name(name, where):
     """Refuse anything but a plain .npy file name; ``where`` names the manifest in the message."""
-    if not isinstance(name, str) or not FILE_NAME.match(name) or ".." in name:
+    if not isinstance(name, str) or not FILE_NAME.fullmatch(name) or ".." in name:
         raise WeightsError("%s: tensor file name %s is not a plain file name like c1.weight.npy"
                            % (where, json.dumps(name)[:80]))
     return name
@@ -58,7 +58,8 @@ def check_stored_names(names):
 def open_regular(folder, name, what):
     """Open ``folder/name`` for reading, refusing symbolic links and anything but a regular file.
 
-    Returns (binary file object, size in bytes). ``what`` says what the file is for, in messages."""
+    Returns (binary file object, size in bytes). ``what`` says what the file is for, in messages:
+    a missing file is "<path>: missing (<what>)"."""
     path = os.path.join(folder, name)
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -82,12 +83,7 @@ def read_manifest(folder):
     path = os.path.join(folder, MANIFEST)
     if not os.path.isdir(folder):
         raise WeightsError("%s: weights folder not found" % folder)
-    try:
-        fh, size = open_regular(folder, MANIFEST, "every weights folder needs one")
-    except WeightsError as exc:
-        if str(exc).startswith(path + ": missing"):
-            raise WeightsError("%s: missing (every weights folder needs one)" % path)
-        raise
+    fh, size = open_regular(folder, MANIFEST, "every weights folder needs one")
     with fh:
         if size > MAX_MANIFEST_BYTES:
             raise WeightsError("%s: %d bytes, more than a manifest's limit of %d" % (path, size, MAX_MANIFEST_BYTES))
@@ -164,7 +160,7 @@ def check_manifest(manifest, path, dtype=None):
         if entry.get("dtype") not in DTYPES:
             raise WeightsError("%s: %s has dtype %s, expected one of %s"
                                % (path, name, json.dumps(entry.get("dtype"))[:40], ", ".join(DTYPES)))
-        if not isinstance(entry.get("sha256"), str) or not SHA256.match(entry["sha256"]):
+        if not isinstance(entry.get("sha256"), str) or not SHA256.fullmatch(entry["sha256"]):
             raise WeightsError("%s: %s has no valid sha256 (64 lowercase hex digits)" % (path, name))
         entries[name] = (entry["file"], tuple(shape), entry["dtype"], entry["sha256"])
     files = [e[0] for e in entries.values()]

@@ -108,7 +108,8 @@ def read_npy(folder, file_name, shape, dtype, sha256, what):
                 header_shape, fortran, header_dtype = npy_format.read_array_header_2_0(fh)
             else:
                 raise ValueError("format version %d.%d" % version)
-        except (ValueError, OSError, SyntaxError, TypeError) as exc:
+        except (ValueError, OSError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+            # MemoryError, RecursionError: Python 3.8's parser on a deeply nested header (the page)
             raise WeightsError("%s: not a readable .npy file (%s)" % (path, str(exc)[:120]))
         if list(header_shape) != list(shape):
             raise WeightsError("%s: shape %s, the model needs %s" % (path, list(header_shape)[:8], list(shape)))

@@ -43,6 +43,15 @@ def check_out(out):
                          "refusing to replace it, choose another --out" % (out, MARKER))
 
 
+def headers_file():
+    """_headers as Netlify and Cloudflare Pages read it: URL patterns, each with indented headers.
+    The policy matters for the documents and for the worker's script; no two rules overlap."""
+    page, worker = content_security_policies(os.path.join(REPO, "web"))
+    rules = [("/", page), ("/index.html", page), ("/worker.js", worker)]
+    text = "".join("%s\n  Content-Security-Policy: %s\n" % rule for rule in rules)
+    return text + "/*\n  X-Content-Type-Options: nosniff\n"
+
+
 def usual_permissions(folder):
     """Folders 0777 and files 0666 less the umask: copies of a 0700 folder (training writes its weights
     through a temporary folder) would otherwise be unreadable to a web server running as another user."""
@@ -66,30 +75,32 @@ def build(out):
     except WeightsError as exc:
         raise SystemExit("error: %s" % exc)
     parent = os.path.dirname(out)
-    os.makedirs(parent, exist_ok=True)
-    work = fresh_dir(parent, "." + os.path.basename(out) + ".build-")  # a new name: nothing there is deleted
+    try:
+        os.makedirs(parent, exist_ok=True)
+        work = fresh_dir(parent, "." + os.path.basename(out) + ".build-")  # a new name: nothing there is deleted
+    except OSError as exc:
+        raise SystemExit("error: cannot write in %s (%s)" % (parent, exc.strerror or exc))
     try:
         tmp = os.path.join(work, "site")
         shutil.copytree(os.path.join(REPO, "web"), tmp)  # includes web/runtime/, copied by the setup
         shutil.copytree(os.path.join(REPO, "lenet_py"), os.path.join(tmp, "lenet_py"),
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         shutil.copytree(os.path.join(REPO, "weights"), os.path.join(tmp, "weights"))
-        page, worker = content_security_policies(os.path.join(REPO, "web"))
         with open(os.path.join(tmp, "_headers"), "w") as fh:
-            # The policy matters for the documents and for the worker's script; no rule overlaps another.
-            fh.write("/\n  Content-Security-Policy: %s\n/index.html\n  Content-Security-Policy: %s\n"
-                     "/worker.js\n  Content-Security-Policy: %s\n/*\n  X-Content-Type-Options: nosniff\n"
-                     % (page, page, worker))
+            fh.write(headers_file())
         with open(os.path.join(tmp, MARKER), "w") as fh:
             fh.write("Made by scripts/build.py; the next build replaces this whole folder.\n")
         usual_permissions(tmp)
         if os.path.isdir(out):
             os.replace(out, os.path.join(work, "previous"))  # checked above: an earlier build, or empty
         os.replace(tmp, out)
+    except OSError as exc:  # a full disk, say: the earlier build is still in place unless the swap was done
+        raise SystemExit("error: the build failed while writing %s (%s)" % (exc.filename or out, exc.strerror or exc))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(out) for f in files)
-    print("built %s: %.1f MB; serve it with any static server, e.g. python -m http.server -d %s" % (out, size / 1e6, out))
+    print("built %s: %.1f MB; try it with its security headers: python scripts/serve.py --site %s "
+          "(a plain static server sends none for the worker: see _headers)" % (out, size / 1e6, out))
 
 
 def main(argv=None):

@@ -1,6 +1,6 @@
 """Serve the app from the working tree: web/ at /, and the same lenet_py/ and weights/ training uses.
 
-    python scripts/serve.py [--port 8000] [--host 127.0.0.1]
+    python scripts/serve.py [--port 8000] [--host 127.0.0.1] [--site dist]
 
 The page fetches /lenet_py/*.py and /weights/*, so nothing is copied: what training wrote is what
 the browser runs. `scripts/build.py` lays out the same URLs in a folder for static hosting.
@@ -66,8 +66,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")  # a retrained model shows up on reload
-        worker = urllib.parse.urlsplit(self.path).path.endswith("/worker.js")
-        self.send_header("Content-Security-Policy", self.policies[worker])
+        page_policy, worker_policy = self.policies
+        # getattr: when the request line itself is malformed, the error reply comes before self.path exists.
+        is_worker = urllib.parse.urlsplit(getattr(self, "path", "")).path.endswith("/worker.js")
+        self.send_header("Content-Security-Policy", worker_policy if is_worker else page_policy)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
@@ -77,10 +79,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
-def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_dir=None, lenet_dir=None):
-    """A threaded server for the site; tests pass other folders to serve broken weights, code or runtime."""
+def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_dir=None, lenet_dir=None, site=None):
+    """A threaded server for the working tree, or for a built ``site`` folder (scripts/build.py) as it
+    is; tests pass other folders to serve broken weights, code or runtime."""
     mounts = {"/lenet_py/": lenet_dir or os.path.join(REPO, "lenet_py"),
               "/weights/": weights_dir or os.path.join(REPO, "weights")}
+    if site:
+        mounts, web_dir = {}, site  # a build holds lenet_py/ and weights/ itself
     web_dir = web_dir or os.path.join(REPO, "web")
     handler_class = type("Handler", (SiteHandler,), {"mounts": mounts, "policies": content_security_policies(web_dir)})
     handler = functools.partial(handler_class, directory=web_dir)
@@ -100,9 +105,12 @@ def main():
     parser = OneLineParser(description="Serve the digit recognizer on localhost.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=8000, help="port in 0-65535, 0 for any free one (default 8000)")
+    parser.add_argument("--site", metavar="DIR", help="serve this built folder (scripts/build.py) instead of the working tree")
     args = parser.parse_args()
+    if args.site and not os.path.isfile(os.path.join(args.site, "index.html")):
+        parser.error("--site %s: no index.html there; build one with scripts/build.py" % args.site)
     try:
-        server = make_server(args.host, args.port)
+        server = make_server(args.host, args.port, site=args.site)
     except OSError as exc:
         sys.exit("error: cannot listen on %s:%d (%s)" % (args.host, args.port, exc.strerror or exc))
     print("Serving the digit recognizer at http://%s:%d/  (Ctrl-C to stop)" % (args.host, args.port), flush=True)

@@ -51,6 +51,11 @@ def test_a_file_is_refused(tmp_path, runtime_ready):
     assert target.read_text() == "keep me"
 
 
+def test_a_place_it_cannot_write_is_one_line(tmp_path, runtime_ready):
+    (tmp_path / "afile").write_text("x")
+    refused(build(tmp_path / "afile" / "dist"), "cannot write in")
+
+
 def test_rebuilding_replaces_the_earlier_build_and_nothing_beside_it(tmp_path, runtime_ready):
     out = tmp_path / "dist"
     neighbour = tmp_path / "dist.tmp"  # the old build deleted <out>.tmp whatever it held

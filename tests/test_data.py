@@ -1,5 +1,6 @@
 """The IDX loader on small files written here, and MNIST's checksums on the real ones."""
 import gzip
+import os
 import struct
 
 import numpy as np
@@ -138,3 +139,20 @@ def test_a_folder_in_place_of_an_idx_file_is_named(tmp_path):
     (tmp_path / "t10k-labels-idx1-ubyte").mkdir()
     with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte: a folder, not an IDX file"):
         read_verified(str(tmp_path), "t10k-labels-idx1-ubyte")
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero-link"])
+def test_only_regular_files_are_read(tmp_path, special):
+    path = tmp_path / "t10k-images-idx3-ubyte"
+    if special == "fifo":
+        os.mkfifo(str(path))  # opened plainly, reading it would wait for a writer forever
+    else:
+        path.symlink_to("/dev/zero")  # read plainly, it fills memory
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte: not a regular file"):
+        read_verified(str(tmp_path), "t10k-images-idx3-ubyte")
+
+
+def test_a_gzip_bomb_is_not_unpacked_whole(tmp_path):
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(200 << 20), compresslevel=1))
+    with pytest.raises(DataError, match=r"decompresses to more than \d+ bytes"):
+        read_verified(str(tmp_path), "t10k-images-idx3-ubyte")

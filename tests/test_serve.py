@@ -45,6 +45,33 @@ def test_a_nul_in_the_url_gets_400(server, path):
     assert get(server, path)[0] == 400
 
 
+def test_a_malformed_request_line_gets_an_answer(server):
+    import socket
+    with socket.create_connection(server.split(":"), timeout=10) as connection:
+        connection.sendall(b"GET / FOO/1.0\r\n\r\n")
+        answer = b""
+        while True:  # the old handler dropped the connection here, with nothing sent
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert b"400" in answer and b"Bad request version" in answer
+
+
+def test_a_built_site_is_served_with_the_worker_policy(tmp_path, runtime_ready):
+    import urllib.request
+    assert subprocess.run([sys.executable, os.path.join(REPO, "scripts", "build.py"), "--out", str(tmp_path / "dist")],
+                          capture_output=True, timeout=300).returncode == 0
+    built, url = start_server(site=str(tmp_path / "dist"))
+    try:
+        (tmp_path / "dist" / "weights" / "manifest.json").write_text("{}")  # served from the build, not weights/
+        assert urllib.request.urlopen(url + "weights/manifest.json").read() == b"{}"
+        policy = urllib.request.urlopen(url + "worker.js").headers["Content-Security-Policy"]
+        assert "script-src 'self' 'unsafe-eval';" in policy and "connect-src 'self'" in policy
+    finally:
+        built.shutdown()
+
+
 @pytest.mark.parametrize("port", ["99999", "-1", "http"])
 def test_a_bad_port_is_one_line(port):
     result = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "serve.py"), "--port", port],

@@ -1,6 +1,7 @@
 """The training CLI against bad luck and bad input: a diverging run, damaged checkpoints, resuming
 with fewer epochs than were done, unreadable data, and --out places that would fail or do harm.
 Every refusal is one line, no traceback. (Run folders and Ctrl-C at the end: test_train.py.)"""
+import io
 import json
 import os
 import re
@@ -90,6 +91,22 @@ def flip_a_byte_inside(path, member="param/c5.weight.npy"):
     path.write_bytes(bytes(data))
 
 
+def replace_member(path, member, data, compression=zipfile.ZIP_STORED):
+    """Write the checkpoint again with one member's bytes replaced (its CRC made to match)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members[member] = data
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, value in members.items():
+            archive.writestr(name, value)
+
+
+def npy_header_only(shape):
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
 def nan_at(name):
     def change(arrays, state):
         arrays[name] = arrays[name].copy()
@@ -121,6 +138,9 @@ DAMAGE = {
     "inf velocity": lambda p: rewrite(p, nan_at("velocity/f6.weight")),
     "transposed weight": lambda p: rewrite(p, lambda a, s: a.update({"param/f6.weight": a["param/f6.weight"].T})),
     "missing weight": lambda p: rewrite(p, lambda a, s: a.pop("param/output.bias")),
+    "an entry claiming 4 TB": lambda p: replace_member(p, "param/c1.weight.npy", npy_header_only((10 ** 6, 10 ** 6))),
+    "an entry unpacking to 100 MB": lambda p: replace_member(p, "param/c1.weight.npy", bytes(100 << 20),
+                                                             zipfile.ZIP_DEFLATED),
 }
 
 
@@ -222,7 +242,8 @@ OUT_CASES = {
     "an existing file": ("afile", "run", "a file, not a folder"),
     "under a file": ("afile/w", "run", "{tmp}/afile is a file, not a folder"),
     "under /proc": ("/proc/lenet-weights", "run", "cannot write in /proc ("),
-    "a folder that is not weights": ("notes", "run", "a folder that is not a weights folder (no manifest.json)"),
+    "a folder that is not weights": ("notes", "run", "a folder that is not a weights folder (no lenet_py manifest.json)"),
+    "a web app with a manifest.json": ("webapp", "run", "a folder that is not a weights folder"),
     "the folder holding the run": (".", "run", "contains the run folder {tmp}/run"),
     "the run folder itself": ("run", "run", "is the run folder {tmp}/run"),
 }
@@ -234,6 +255,8 @@ def test_a_bad_out_is_refused_before_training(tmp_path, mnist_dir, case):
     (tmp_path / "afile").write_bytes(b"x")
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    (tmp_path / "webapp").mkdir()
+    (tmp_path / "webapp" / "manifest.json").write_text('{"name": "my app", "start_url": "/"}')
     result = subprocess.run(RUN + SMALL + ["--epochs", "1", "--out", out, "--run-dir", run_dir],
                             capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
     assert result.returncode == 2
@@ -241,6 +264,7 @@ def test_a_bad_out_is_refused_before_training(tmp_path, mnist_dir, case):
     assert only_line(result).startswith("error: --out %s: %s" % (out_path, expected.format(tmp=tmp_path)))
     assert not (tmp_path / "run").exists()  # refused before the run folder, let alone an epoch
     assert (tmp_path / "notes" / "todo.txt").read_text() == "keep me"
+    assert (tmp_path / "webapp" / "manifest.json").is_file()
 
 
 def test_an_out_in_a_folder_it_may_not_write_is_refused_before_training(unlocked_afterwards, mnist_dir):
@@ -258,8 +282,7 @@ def test_an_out_on_another_file_system_than_the_run_is_refused_before_training(t
         pytest.skip("no second file system at /dev/shm")
     out = tempfile.mkdtemp(dir="/dev/shm")
     try:
-        with open(os.path.join(out, "manifest.json"), "w") as fh:
-            fh.write("{}")  # the check looks for a weights folder; this one is never read
+        shutil.copy(os.path.join(REPO, "weights", "manifest.json"), out)  # a weights folder, as far as the check reads
         result = run(SMALL + ["--epochs", "1", "--out", out, "--run-dir", str(tmp_path / "run")])
         assert result.returncode == 2
         assert only_line(result).startswith("error: --out %s: on another file system than the run folder" % out)

@@ -185,3 +185,29 @@ def test_garbage_in_browser_storage_is_dropped_with_a_notice(app, kind):  # noqa
     app.wait_for_selector("body[data-state=ready]", timeout=60000)
     assert app.locator("[data-testid=notice]").count() == 0
     assert not app.evaluate("(%s)()" % IS_STORED)
+
+
+def test_stored_weights_are_kept_when_loading_fails_for_another_reason(browser, tmp_path, runtime_ready):
+    """Only invalid data is dropped: a failure of the moment (here a MemoryError) keeps the user's model."""
+    def fail_on_personal(lenet):
+        path = lenet / "recognizer.py"
+        path.write_text(path.read_text().replace(
+            "        model, manifest = load_weights(folder)",
+            "        if folder == '/app/personal':\n            raise MemoryError('out of memory, for a test')\n"
+            "        model, manifest = load_weights(folder)"))
+
+    with broken_site(tmp_path, break_lenet=fail_on_personal) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("body[data-state=ready]", timeout=60000)
+        page.evaluate("(%s)('valid')" % STORE)
+        page.reload()
+        page.wait_for_selector("body[data-state=ready]", timeout=60000)
+        notice = page.inner_text("[data-testid=notice]")
+        assert "could not be loaded this time" in notice and "MemoryError" in notice and "kept" in notice, notice
+        assert page.evaluate("(%s)()" % IS_STORED)
+        draw(page, DIGITS[1])
+        settle(page)
+        assert page.inner_text("[data-testid=prediction]") == "1"
+        context.close()

@@ -55,7 +55,7 @@ def evaluate_cli(weights, timeout=60):
 # ---- file names: only plain names inside the folder ------------------------------------------------
 
 @pytest.mark.parametrize("name", ["../secret.npy", "../../secret.npy", "sub/c1.bias.npy", "pwn.txt#/../x.npy",
-                                  "c1.bias.npy?x", "..npy", ".hidden/../c1.bias.npy", "c1.bias.txt", "", None, 7])
+                                  "c1.bias.npy?x", "c1.bias.npy\n", "..npy", ".hidden/../c1.bias.npy", "c1.bias.txt", "", None, 7])
 def test_refuses_tensor_file_names_that_are_not_plain(folder, name):
     # A real tensor outside the folder: the old loader read it and loaded fine.
     (folder.parent / "secret.npy").write_bytes((folder / "c1.bias.npy").read_bytes())
@@ -245,6 +245,7 @@ def test_an_extra_tensor_is_refused_before_any_file_is_named(folder):
 @pytest.mark.parametrize("names, message", [
     (["manifest.json", "../c1.bias.npy"], "not a plain file name"),
     (["manifest.json", "a/b.npy"], "not a plain file name"),
+    (["manifest.json", "c1.bias.npy\n"], "not a plain file name"),
     (["c1.bias.npy"], "no manifest.json"),
     ([], "between 1 and"),
     (["manifest.json"] + ["t%d.npy" % i for i in range(100)], "between 1 and"),

@@ -39,6 +39,9 @@ def save_checkpoint(path, model, optimizer, state):
     os.replace(tmp, path)  # a Ctrl-C or crash leaves the previous epoch's checkpoint whole
 
 
+MAX_CHECKPOINT_BYTES = 64 << 20  # parameters, momentum and history take about 1 MB
+
+
 def _refuse_constant(name):
     raise ValueError("%s is not a number JSON allows" % name)
 
@@ -50,6 +53,10 @@ def _read_arrays(path):
             magic = fh.read(4)
         if magic != b"PK\x03\x04":  # np.load would read a .npy or try a pickle instead
             raise ValueError("not a zip archive" if magic else "an empty file")
+        with zipfile.ZipFile(path) as archive:  # sizes first: a small file may unpack to gigabytes
+            total = sum(info.file_size for info in archive.infolist())
+        if total > MAX_CHECKPOINT_BYTES:
+            raise ValueError("its entries unpack to %d bytes; a checkpoint holds about 1 MB" % total)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         state = arrays.pop("state")
@@ -60,6 +67,8 @@ def _read_arrays(path):
         raise ValueError("no state entry")
     except RecursionError:
         raise ValueError("the state is nested too deeply")
+    except MemoryError:  # an entry's header claims a shape larger than its bytes
+        raise ValueError("an entry claims more memory than there is")
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise ValueError(str(exc) or type(exc).__name__)
     return arrays, state

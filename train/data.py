@@ -26,6 +26,7 @@ MNIST_SHA256 = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 
+MAX_IDX_BYTES = 64 << 20  # the largest MNIST file, train-images, is 47 MB
 IMAGE_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 LABEL_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 
@@ -56,24 +57,35 @@ def parse_idx(data, path, expected_magic):
 
 
 def _read(path, compressed):
-    """The (decompressed) bytes of ``path``, or None if there is no such file."""
+    """The (decompressed) bytes of ``path``, or None if there is no such file. Only a regular file of
+    at most MAX_IDX_BYTES is read, and at most that much is decompressed: a FIFO, /dev/zero or a
+    gzip bomb in the data folder gets a one-line refusal, not a hang or an exhausted memory."""
     try:
-        with open(path, "rb") as fh:
-            if not compressed:
-                return fh.read()
-            try:
-                with gzip.GzipFile(fileobj=fh) as unzipped:
-                    return unzipped.read()
-            except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged compressed data
-                raise DataError("%s: not a readable gzip file (%s)" % (path, exc))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # O_NONBLOCK: a FIFO must not block
     except (FileNotFoundError, NotADirectoryError):
         return None
     except PermissionError:
         raise DataError("%s: cannot read (permission denied)" % path)
-    except IsADirectoryError:
-        raise DataError("%s: a folder, not an IDX file" % path)
     except OSError as exc:
         raise DataError("%s: cannot read (%s)" % (path, (exc.strerror or str(exc)).lower()))
+    info = os.fstat(fd)
+    refusal = ("a folder, not an IDX file" if stat.S_ISDIR(info.st_mode) else
+               "not a regular file" if not stat.S_ISREG(info.st_mode) else
+               "%d bytes, larger than any MNIST file" % info.st_size if info.st_size > MAX_IDX_BYTES else None)
+    if refusal:
+        os.close(fd)
+        raise DataError("%s: %s" % (path, refusal))
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            if not compressed:
+                return fh.read()
+            with gzip.GzipFile(fileobj=fh) as unzipped:
+                data = unzipped.read(MAX_IDX_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged compressed data
+            raise DataError("%s: not a readable %s (%s)" % (path, "gzip file" if compressed else "file", exc))
+    if len(data) > MAX_IDX_BYTES:
+        raise DataError("%s: decompresses to more than %d bytes, larger than any MNIST file" % (path, MAX_IDX_BYTES))
+    return data
 
 
 def read_verified(folder, name, verify=True):

@@ -5,7 +5,7 @@ import os
 import tempfile
 import time
 
-from lenet_py.weights import MANIFEST
+from lenet_py.manifest import MANIFEST, WeightsError, read_manifest
 from train.checkpoint import CHECKPOINT
 from train.data import DataError
 
@@ -99,6 +99,15 @@ def _inside(path, folder):
     return os.path.commonpath([path, folder]) == folder
 
 
+def is_weights_folder(folder):
+    """True for a folder with a lenet_py manifest: a web app's manifest.json is not one."""
+    try:
+        read_manifest(folder)
+        return True
+    except WeightsError:
+        return False
+
+
 def check_out(out, run_dir):
     """Refuse an --out that saving the weights would fail on, or that it would harm.
 
@@ -118,8 +127,8 @@ def check_out(out, run_dir):
             entries = os.listdir(out)
         except OSError as exc:
             raise DataError("--out %s: cannot read it (%s)" % (out, _reason(exc)))
-        if entries and MANIFEST not in entries:
-            raise DataError("--out %s: a folder that is not a weights folder (no %s); writing the weights "
+        if entries and not is_weights_folder(out):
+            raise DataError("--out %s: a folder that is not a weights folder (no lenet_py %s); writing the weights "
                             "would move it into the run folder, so choose another --out" % (out, MANIFEST))
         if os.stat(out).st_dev != os.stat(_nearest_existing(run_dir)).st_dev:
             raise DataError("--out %s: on another file system than the run folder %s, so the weights it holds "

@@ -83,11 +83,13 @@ async function boot() {
       const personal = loadStored(stored);
       if (personal.ok) {
         summary = personal.summary;
-      } else {
+      } else if (personal.invalid) {
         await store.clear().catch(() => {});
-        py.load("/app/weights");
         notice = "Your stored personalised model was damaged or invalid and has been dropped (" + personal.error +
           "); the shipped model is in use.";
+      } else {
+        notice = "Your stored personalised model could not be loaded this time (" + personal.error +
+          "); it is kept in this browser, and the shipped model is in use for now.";
       }
     }
     announce("progress", { step: "model", state: "done" });
@@ -100,21 +102,29 @@ async function boot() {
 
 // A stored value comes from outside (browser storage anyone on this origin could have written): its
 // shape is checked here, its file names by lenet_py.manifest, and its contents by load_weights.
-// Returns {ok, summary} or {ok: false, error}; never throws.
+// Returns {ok, summary} or {ok: false, error, invalid}; never throws. Only an invalid value is to be
+// dropped: any other failure (out of memory, say) may pass, and the user's corrections are kept.
 function loadStored(stored) {
+  let names;
   try {
     const files = stored && typeof stored === "object" ? stored.files : null;
     if (!files || typeof files !== "object" || Array.isArray(files)) throw new Error("it is not a stored weights folder");
     const checked = JSON.parse(py.stored_names(JSON.stringify(Object.keys(files))));
     if (!checked.ok) throw new Error(checked.error);
-    for (const name of checked.files) {
+    names = checked.files;
+    for (const name of names) {
       if (!(files[name] instanceof ArrayBuffer)) throw new Error(`its file ${name} is not binary data`);
     }
-    py.fresh_folder("/app/personal");
-    for (const name of checked.files) FS.writeFile("/app/personal/" + name, new Uint8Array(files[name]));
-    return JSON.parse(py.load("/app/personal"));
   } catch (err) {
-    return { ok: false, error: cleanError(err) };
+    return { ok: false, error: cleanError(err), invalid: true };
+  }
+  try {
+    py.fresh_folder("/app/personal");
+    for (const name of names) FS.writeFile("/app/personal/" + name, new Uint8Array(stored.files[name]));
+    const loaded = JSON.parse(py.load("/app/personal"));
+    return Object.assign(loaded, { invalid: !loaded.ok });  // not ok: load_weights refused it
+  } catch (err) {
+    return { ok: false, error: cleanError(err), invalid: false };
   }
 }
 
