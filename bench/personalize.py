@@ -42,12 +42,12 @@ def session(p, url, corrections, relabel, tmp):
         drawn, label = (1, 7) if relabel and i < 5 else (i % 10, i % 10)
         page.keyboard.press("Escape")
         draw(page, DIGITS[drawn], *PLACES[i % len(PLACES)])
-        page.wait_for_function("window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
+        page.wait_for_function("() => window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
         page.wait_for_timeout(150)
         wrong_before += page.evaluate("window.lenetDebug.lastResult.digit") != label
         count = page.evaluate("window.lenetDebug.learnTimings.length")
         page.click("[data-testid=teach-%d]" % label)
-        page.wait_for_function("window.lenetDebug.learnTimings.length > %d" % count, timeout=30000)
+        page.wait_for_function("() => window.lenetDebug.learnTimings.length > %d" % count, timeout=30000)
     timings = page.evaluate("window.lenetDebug.learnTimings")
     with page.expect_download() as download:
         page.click("[data-testid=export]")

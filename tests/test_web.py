@@ -30,9 +30,9 @@ def app(page, site):
 
 def settle(page):
     """Wait until the page has shown a prediction for the drawing as it is now."""
-    page.wait_for_function("window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
+    page.wait_for_function("() => window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
     page.wait_for_timeout(50)
-    page.wait_for_function("document.querySelector('[data-testid=prediction]').textContent !== ''")
+    page.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent !== ''")
 
 
 def shown_probabilities(page):
@@ -113,7 +113,7 @@ def test_undo_removes_the_last_stroke(app):
     before = shown_probabilities(app)
     ink_before = app.evaluate("Array.from(window.lenetDebug.lastInk.ink)")
     draw(app, [[(0.0, 1.0), (1.0, 0.0)]])  # a stray slash across the 0
-    app.wait_for_function("Array.from(window.lenetDebug.lastInk.ink).join() !== %r" % ",".join(map(str, ink_before)))
+    app.wait_for_function("() => Array.from(window.lenetDebug.lastInk.ink).join() !== %r" % ",".join(map(str, ink_before)))
     for how in ("button", "ctrl+z"):
         if how == "button":
             app.click("[data-testid=undo]")
@@ -121,7 +121,7 @@ def test_undo_removes_the_last_stroke(app):
             draw(app, [[(0.0, 1.0), (1.0, 0.0)]])
             app.wait_for_timeout(200)
             app.keyboard.press("Control+z")
-        app.wait_for_function("Array.from(window.lenetDebug.lastInk.ink).join() === %r" % ",".join(map(str, ink_before)))
+        app.wait_for_function("() => Array.from(window.lenetDebug.lastInk.ink).join() === %r" % ",".join(map(str, ink_before)))
         settle(app)
         app.wait_for_timeout(100)
         assert shown_probabilities(app) == before
@@ -150,7 +150,7 @@ def test_feature_maps_panel_shows_c1_and_c3(app):
     app.click("[data-testid=features-toggle]")
     draw(app, DIGITS[5])
     settle(app)
-    app.wait_for_function("window.lenetDebug.lastResult.features !== undefined")
+    app.wait_for_function("() => window.lenetDebug.lastResult.features !== undefined")
     features = app.evaluate("window.lenetDebug.lastResult.features")
     assert features["c1"]["shape"] == [6, 28, 28] and features["c3"]["shape"] == [16, 10, 10]
     assert app.is_visible("[data-testid=features]")
@@ -168,7 +168,7 @@ def test_no_request_leaves_the_origin(browser, site):
     draw(page, DIGITS[9])
     settle(page)
     page.click("[data-testid=features-toggle]")
-    page.wait_for_function("window.lenetDebug.lastResult.features !== undefined")
+    page.wait_for_function("() => window.lenetDebug.lastResult.features !== undefined")
     origin = urlsplit(site).netloc
     assert any(url.endswith("pyodide.asm.wasm") for url in requests)  # the worker's requests were seen too
     foreign = [url for url in requests if urlsplit(url).scheme in ("http", "https", "ws", "wss")
@@ -209,7 +209,7 @@ def test_screenshot_of_a_recognized_digit(app):
     draw(app, DIGITS[7])
     settle(app)
     app.click("[data-testid=features-toggle]")
-    app.wait_for_function("window.lenetDebug.lastResult.features !== undefined")
+    app.wait_for_function("() => window.lenetDebug.lastResult.features !== undefined")
     os.makedirs(ARTIFACTS, exist_ok=True)
     path = os.path.join(ARTIFACTS, "recognized-digit.png")
     app.screenshot(path=path, full_page=True)
@@ -224,7 +224,7 @@ def test_stress_100_digits_in_a_row(app):
         app.keyboard.press("Escape")
         before = app.evaluate("window.lenetDebug.predictions")
         draw(app, DIGITS[digit], steps=2)
-        app.wait_for_function("window.lenetDebug.predictions > %d && window.lenetDebug.lastResult "
+        app.wait_for_function("() => window.lenetDebug.predictions > %d && window.lenetDebug.lastResult "
                               "&& !window.lenetDebug.lastResult.empty" % before, timeout=10000)
         assert app.inner_text("[data-testid=prediction]") != ""
     elapsed = time.perf_counter() - start
@@ -353,6 +353,6 @@ def test_prediction_updates_while_drawing(app):
         app.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + (0.1 + 0.027 * i) * box["height"])
         app.wait_for_timeout(15)
     # The pen is still down: the live (throttled) prediction is already there.
-    app.wait_for_function("window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty", timeout=5000)
+    app.wait_for_function("() => window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty", timeout=5000)
     assert app.inner_text("[data-testid=prediction]") == "1"
     app.mouse.up()

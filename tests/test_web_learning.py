@@ -75,7 +75,7 @@ def teach(page, digit, key=False):
         page.keyboard.press(str(digit))
     else:
         page.click("[data-testid=teach-%d]" % digit)
-    page.wait_for_function("window.lenetDebug.learnTimings.length > %d" % count, timeout=30000)
+    page.wait_for_function("() => window.lenetDebug.learnTimings.length > %d" % count, timeout=30000)
 
 
 def redraw(page, place, strokes):
@@ -118,7 +118,7 @@ def test_five_corrections_make_the_label_win_and_survive_a_reload_until_reset(ap
 
     app.click("[data-testid=reset]")
     app.wait_for_selector("[data-testid=personal]", state="hidden")
-    app.wait_for_function("document.querySelector('[data-testid=prediction]').textContent === '1'")
+    app.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent === '1'")
     assert app.evaluate("(%s)()" % STORED_CORRECTIONS) == 0
     app.reload()
     app.wait_for_selector("body[data-state=ready]", timeout=60000)
@@ -200,6 +200,6 @@ def test_learning_does_not_block_the_page(app):
       }
       return gaps;
     }""")
-    app.wait_for_function("window.lenetDebug.learnTimings.length > %d" % count)
+    app.wait_for_function("() => window.lenetDebug.learnTimings.length > %d" % count)
     assert len(gaps) >= 3, gaps           # it took long enough to observe
     assert max(gaps) < 50, gaps          # and the event loop never stalled
