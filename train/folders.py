@@ -7,7 +7,7 @@ import time
 
 from lenet_py.manifest import MANIFEST, WeightsError, read_manifest
 from train.checkpoint import CHECKPOINT
-from train.data import DataError
+from train.errors import RunFolderError
 
 RUN_FILE = "run.json"  # created exclusively: whoever creates it owns the folder
 
@@ -38,9 +38,9 @@ RUN_FILES = (RUN_FILE, CHECKPOINT, "history.csv", "learning_curves.png", "confus
 def refuse_taken(run_dir):
     """The quick early check; claim_run_dir is the one that settles a race."""
     if os.path.lexists(run_dir) and not os.path.isdir(run_dir):
-        raise DataError("--run-dir %s: a file, not a folder" % run_dir)
+        raise RunFolderError("--run-dir %s: a file, not a folder" % run_dir)
     if any(os.path.lexists(os.path.join(run_dir, name)) for name in RUN_FILES):
-        raise DataError(taken_message(run_dir))
+        raise RunFolderError(taken_message(run_dir))
 
 
 def claim_run_dir(run_dir, runs_root, record):
@@ -61,22 +61,22 @@ def claim_run_dir(run_dir, runs_root, record):
                     return path, True
                 except FileExistsError:
                     continue
-            raise DataError("%s: no free run folder name for this second" % stamp)
+            raise RunFolderError("%s: no free run folder name for this second" % stamp)
         created = False
         try:
             os.makedirs(run_dir)
             created = True
         except FileExistsError:
             if not os.path.isdir(run_dir):
-                raise DataError("--run-dir %s: a file, not a folder" % run_dir)
+                raise RunFolderError("--run-dir %s: a file, not a folder" % run_dir)
         refuse_taken(run_dir)
         try:
             _claim(run_dir, record)
         except FileExistsError:
-            raise DataError(taken_message(run_dir))
+            raise RunFolderError(taken_message(run_dir))
         return run_dir, created
     except OSError as exc:
-        raise DataError("cannot create the run folder %s (%s)" % (exc.filename or run_dir or runs_root, _reason(exc)))
+        raise RunFolderError("cannot create the run folder %s (%s)" % (exc.filename or run_dir or runs_root, _reason(exc)))
 
 
 def release_run_dir(run_dir, created):
@@ -118,27 +118,27 @@ def check_out(out, run_dir):
     """
     out, run_dir = os.path.realpath(out), os.path.realpath(run_dir)
     if _inside(run_dir, out):
-        raise DataError("--out %s: %s the run folder %s; the weights must go elsewhere"
+        raise RunFolderError("--out %s: %s the run folder %s; the weights must go elsewhere"
                         % (out, "is" if out == run_dir else "contains", run_dir))
     if os.path.lexists(out):
         if not os.path.isdir(out):
-            raise DataError("--out %s: a file, not a folder" % out)
+            raise RunFolderError("--out %s: a file, not a folder" % out)
         try:
             entries = os.listdir(out)
         except OSError as exc:
-            raise DataError("--out %s: cannot read it (%s)" % (out, _reason(exc)))
+            raise RunFolderError("--out %s: cannot read it (%s)" % (out, _reason(exc)))
         if entries and not is_weights_folder(out):
-            raise DataError("--out %s: a folder that is not a weights folder (no lenet_py %s); writing the weights "
+            raise RunFolderError("--out %s: a folder that is not a weights folder (no lenet_py %s); writing the weights "
                             "would move it into the run folder, so choose another --out" % (out, MANIFEST))
         if os.stat(out).st_dev != os.stat(_nearest_existing(run_dir)).st_dev:
-            raise DataError("--out %s: on another file system than the run folder %s, so the weights it holds "
+            raise RunFolderError("--out %s: on another file system than the run folder %s, so the weights it holds "
                             "could not be moved there; choose a --run-dir beside it" % (out, run_dir))
     parent = _nearest_existing(os.path.dirname(out))
     if not os.path.isdir(parent):
-        raise DataError("--out %s: %s is a file, not a folder" % (out, parent))
+        raise RunFolderError("--out %s: %s is a file, not a folder" % (out, parent))
     try:
         # Saving creates a temporary folder here; creating one now is the only sure test
         # (permissions, read-only mounts, /proc and ACLs all answer it).
         os.rmdir(tempfile.mkdtemp(prefix=".lenet-out-check-", dir=parent))
     except OSError as exc:
-        raise DataError("--out %s: cannot write in %s (%s)" % (out, parent, _reason(exc)))
+        raise RunFolderError("--out %s: cannot write in %s (%s)" % (out, parent, _reason(exc)))

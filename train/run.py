@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import time
-from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -28,12 +27,14 @@ from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import WeightsError, save_weights  # noqa: E402
 from train import cli  # noqa: E402
 from train.checkpoint import CHECKPOINT, HISTORY_FIELDS, latest_run, load_checkpoint, save_checkpoint  # noqa: E402
-from train.config import TrainConfig, build_parser  # noqa: E402,F401  (TrainConfig: bench/ imports it from here)
+from train.config import TrainConfig, build_parser  # noqa: E402
 from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
-from train.data import DataError, load_mnist  # noqa: E402
+from train.data import load_mnist  # noqa: E402
+from train.errors import CheckpointError, TrainError  # noqa: E402
 from train.evaluate import evaluate  # noqa: E402
-from train.folders import check_out, claim_run_dir, refuse_taken, release_run_dir  # noqa: E402
+from train.folders import check_out, claim_run_dir, refuse_taken  # noqa: E402
 from train.plots import plot_results  # noqa: E402
+from train.stopping import CtrlC, Interrupted, Progress  # noqa: E402
 
 # Flags outside TrainConfig: where things are read and written, not how the model is trained.
 LOCATION_FLAGS = ("data", "out", "run_dir", "resume")
@@ -41,48 +42,15 @@ LOCATION_FLAGS = ("data", "out", "run_dir", "resume")
 
 # ---- training -----------------------------------------------------------------------------------
 
-class Interrupted(Exception):
-    """Ctrl-C was pressed: training stops between two batches."""
-
-
 class Diverged(Exception):
     """The loss or the weights stopped being finite numbers; str() says where."""
-
-
-class CtrlC:
-    """SIGINT handler: the first Ctrl-C asks training to stop after the current batch (so it never
-    lands inside a library call or a file write); a second one stops at once, except while the
-    weights are being written (see deferred)."""
-
-    def __init__(self):
-        self.requested = False
-        self.deferring = False
-
-    def __call__(self, signum, frame):
-        if self.requested and not self.deferring:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def check(self):
-        if self.requested:
-            raise Interrupted
-
-    @contextmanager
-    def deferred(self):
-        """No KeyboardInterrupt inside: the weights are renamed into place in two steps, and
-        stopping between them would leave --out missing with the new weights unwritten."""
-        self.deferring = True
-        try:
-            yield
-        finally:
-            self.deferring = False
 
 
 def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None, ctrl_c=None):
     """One pass in a random order; returns the mean training loss and accuracy. progress: a tqdm bar or None.
     Raises Diverged before a step on a loss that is not finite: that step would spread it to every weight."""
     order = rng.permutation(len(images))
-    aug = config.augment_config()
+    aug = config.augmentation
     total_loss, correct, seen = 0.0, 0, 0
     for step, start in enumerate(range(0, len(order), config.batch_size)):
         if ctrl_c:
@@ -130,52 +98,24 @@ def resolve_run(args):
     if not args.resume:
         if args.run_dir:
             refuse_taken(args.run_dir)
-        return TrainConfig(**explicit), args.run_dir, None
+        return TrainConfig.from_flat(explicit), args.run_dir, None
     run_dir = latest_run(cli.DEFAULT_RUNS) if args.resume == "latest" else args.resume
     path = os.path.join(run_dir, CHECKPOINT)
     if not os.path.isfile(path):
-        raise DataError("%s: no checkpoint to resume" % path)
+        raise CheckpointError("%s: no checkpoint to resume" % path)
     checkpoint = load_checkpoint(path)
-    saved, done = dataclasses.asdict(checkpoint.config), checkpoint.state["epoch"]
+    saved, done = checkpoint.config.flat(), checkpoint.state["epoch"]
     clashes = ["--%s %s (the run used %s)" % (k.replace("_", "-"), v, saved.get(k))
                for k, v in explicit.items() if k != "epochs" and saved.get(k) != v]
     if clashes:
-        raise DataError("cannot resume %s with different settings: %s" % (run_dir, "; ".join(clashes)))
+        raise CheckpointError("cannot resume %s with different settings: %s" % (run_dir, "; ".join(clashes)))
     if explicit.get("epochs", done) < done:
-        raise DataError("cannot resume %s with --epochs %d: its checkpoint has already done %d epochs"
+        raise CheckpointError("cannot resume %s with --epochs %d: its checkpoint has already done %d epochs"
                         % (run_dir, explicit["epochs"], done))
     # A resumed run reads and writes where it did before unless told otherwise.
     args.data = args.data or checkpoint.state["data"]
     args.out = args.out or checkpoint.state["out"]
-    return TrainConfig(**dict(saved, **explicit)), run_dir, checkpoint
-
-
-class Progress:
-    """How far a run got, for the message when it stops early."""
-
-    def __init__(self):
-        self.run_dir, self.created = None, False  # set once the run folder is claimed
-        self.epoch = self.done = 0                # the epoch under way (0-based) and the last one checkpointed
-        self.finishing = False                    # all epochs done: evaluating, plotting, writing the weights
-
-    def where(self):
-        if self.finishing:
-            return "after the last epoch, before the weights were written"
-        if self.run_dir is None:
-            return "before training started"
-        return "during epoch %d" % (self.epoch + 1) + ("" if self.done else ", before any checkpoint")
-
-    def kept(self, hint=True):
-        """What is left to go on from; a run stopped before its first checkpoint leaves nothing."""
-        if not self.done:
-            if self.run_dir:
-                release_run_dir(self.run_dir, self.created)
-            return "nothing was written"
-        kept = "the checkpoint of epoch %d is kept in %s" % (self.done, self.run_dir)
-        if not hint:
-            return kept
-        return "%s. %s with: python train/run.py --resume %s" % (
-            kept, "Finish" if self.finishing else "Continue", self.run_dir)
+    return TrainConfig.from_flat(dict(saved, **explicit)), run_dir, checkpoint
 
 
 def train_epochs(model, optimizer, rng, data, config, history, progress, ctrl_c, args):
@@ -205,6 +145,12 @@ def train_epochs(model, optimizer, rng, data, config, history, progress, ctrl_c,
         write_history(progress.run_dir, history)
 
 
+def manifest_settings(config):
+    """The settings as the manifest's "training" entry has always listed them: flat, by flag name. The
+    model's dtype is left out; the manifest records it with every tensor."""
+    return {name: value for name, value in config.flat().items() if name != "dtype"}
+
+
 def finish(model, history, test_data, config, progress, ctrl_c, args):
     """Evaluate, plot and write the weights. Ctrl-C is still handled here: until the weights are in
     place the checkpoint is all there is, and the message says how to finish from it."""
@@ -223,7 +169,7 @@ def finish(model, history, test_data, config, progress, ctrl_c, args):
             "test_correct": final["correct"],
             "test_total": final["total"],
             "per_class_accuracy": final["per_class_accuracy"],
-            "training": dict(dataclasses.asdict(config), epochs_trained=len(history)),
+            "training": dict(manifest_settings(config), epochs_trained=len(history)),
             "history": history,
         })
     print("test accuracy %.4f (%d / %d); weights written to %s; logs and plots in %s"
@@ -248,7 +194,7 @@ def prepare(args, progress):
         test_images, test_labels = test_images[:config.test_images], test_labels[:config.test_images]
 
     init_seed, train_seed = np.random.SeedSequence(config.seed).spawn(2)
-    model = LeNet5(config.model_config(), np.random.default_rng(init_seed))
+    model = LeNet5(config.model, np.random.default_rng(init_seed))
     optimizer = SGD(config.momentum, config.weight_decay)
     rng = np.random.default_rng(train_seed)
     history = []
@@ -275,7 +221,7 @@ def main(argv=None):
         config, model, optimizer, rng, data, history = prepare(args, progress)
         train_epochs(model, optimizer, rng, data, config, history, progress, ctrl_c, args)
         finish(model, history, data[1], config, progress, ctrl_c, args)
-    except DataError as exc:
+    except TrainError as exc:  # the project's own refusals; anything else is a bug and keeps its traceback
         cli.fail(str(exc))
     except (Interrupted, KeyboardInterrupt):
         # Stopping already: one more press must not cut the message short or end in a traceback,
