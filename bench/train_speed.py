@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from lenet_py import LeNet5, ModelConfig, normalize  # noqa: E402
+from lenet_py import LeNet5, normalize  # noqa: E402
 from train.cli import OneLineParser, fail, positive_int  # noqa: E402
 from train.data import DataError, load_mnist  # noqa: E402
 from lenet_py.optim import SGD  # noqa: E402

