@@ -112,10 +112,12 @@ def _flatten_saved(saved):
         raise CheckpointError("the config is not a table")
     if not any(name in saved for name in PARTS):
         return dict(saved, dtype=saved.get("dtype", "float32")) if "activation" in saved else dict(saved)
-    values = {}
+    values = {key: value for key, value in saved.items() if key not in PARTS}
+    misplaced = sorted(set(values) & {name for kind in PARTS.values() for name in _names(kind)})
+    if misplaced:  # a part's field beside the part: which one counts would be a guess
+        raise CheckpointError("the config has unknown %s" % ", ".join(misplaced))
     for key, value in saved.items():
         if key not in PARTS:
-            values[key] = value
             continue
         if not isinstance(value, dict) or sorted(value) != sorted(_names(PARTS[key])):
             raise CheckpointError("config %s is not a table of %s" % (key, ", ".join(_names(PARTS[key]))))
