@@ -50,13 +50,21 @@ def test_shipped_weights_reach_99_2_percent(mnist_dir, manifest):
     assert abs(result["correct"] - manifest["test_correct"]) <= 2
 
 
-def test_evaluate_cli_prints_json(mnist_dir):
+def test_evaluate_cli_prints_json(mnist_dir, manifest):
     out = subprocess.run([sys.executable, os.path.join(REPO, "train", "evaluate.py"), "--json"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["total"] == 10000 and result["correct"] == round(result["accuracy"] * 10000)
-    assert len(result["per_class_accuracy"]) == 10
+    # The figures are the shipped weights' (training recorded them), not just well-formed numbers.
+    assert abs(result["correct"] - manifest["test_correct"]) <= 2 and result["loss"] < 0.05, result
+    confusion = result["confusion"]
+    _, labels = load_split(mnist_dir, "t10k")
+    assert [sum(row) for row in confusion] == [int((labels == d).sum()) for d in range(10)]  # rows: the true digit
+    assert sum(confusion[d][d] for d in range(10)) == result["correct"]
+    assert result["per_class_accuracy"] == [confusion[d][d] / sum(confusion[d]) for d in range(10)]
+    assert min(result["per_class_accuracy"]) > 0.98
+    assert result["model"] == manifest["model"] and result["weights"] == WEIGHTS
 
 
 def test_evaluate_cli_refuses_bad_weights_in_one_line(tmp_path):
