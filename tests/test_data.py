@@ -1,5 +1,6 @@
 """The IDX loader on small files written here, and MNIST's checksums on the real ones."""
 import gzip
+import hashlib
 import os
 import resource
 import struct
@@ -109,11 +110,38 @@ def test_a_missing_folder_is_named(tmp_path):
         load_mnist(str(tmp_path / "nonexistent"))
 
 
-def test_real_mnist_matches_the_published_checksums(mnist_dir):
+# The sha256 of MNIST's four uncompressed files, as published with many copies of the data set
+# (written out here, not taken from train/data.py, which is what is being checked).
+PUBLISHED_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+
+def test_real_mnist_matches_the_published_checksums(mnist_dir, tmp_path):
+    assert MNIST_SHA256 == PUBLISHED_SHA256
+    for name, expected in PUBLISHED_SHA256.items():
+        with open(os.path.join(mnist_dir, name), "rb") as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == expected, name
     data = load_mnist(mnist_dir)
     assert data["train"][0].shape == (60000, 28, 28) and data["test"][0].shape == (10000, 28, 28)
     assert np.bincount(data["test"][1]).tolist()[:2] == [980, 1135]  # MNIST's documented class sizes
-    assert len(MNIST_SHA256) == 4
+    # And the loader checks them: a valid IDX file with one pixel or label changed is refused.
+    for name in PUBLISHED_SHA256:
+        folder = tmp_path / name.split("-")[0] / name.split("-")[1]
+        folder.mkdir(parents=True)
+        for other in PUBLISHED_SHA256:
+            if other != name:
+                os.symlink(os.path.join(mnist_dir, other), str(folder / other))
+        with open(os.path.join(mnist_dir, name), "rb") as fh:
+            changed = bytearray(fh.read())
+        changed[-1] = (changed[-1] + 1) % 10  # the last pixel or label, still a digit; the header intact
+        (folder / name).write_bytes(bytes(changed))
+        with pytest.raises(DataError, match=r"%s: sha256 [0-9a-f]{64} does not match MNIST's %s"
+                           % (name, PUBLISHED_SHA256[name])):
+            load_mnist(str(folder))
 
 
 def test_real_mnist_loads_from_gzip(mnist_dir, tmp_path):
