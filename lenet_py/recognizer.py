@@ -6,16 +6,24 @@
 The worker turns the returned dicts into JSON for the page, so everything here is a list, a
 number, a string or None, never a NumPy array.
 """
-import sys
-
 import numpy as np
 
-from .layers import softmax
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_input, canvas_to_mnist
-from .weights import load_weights, save_weights, zip_folder
+from .weights import library_versions, load_weights, save_weights, zip_folder
 
-FEATURE_LAYERS = ("c1", "c3")  # the maps the page can show: C1 6@28x28 and C3 16@10x10
+# The maps the page can show, with what to say about them; the page draws whatever it is given.
+FEATURE_LAYERS = (
+    ("c1", "C1: six 5\u00d75 filters over the 32\u00d732 input, 28\u00d728 each"),
+    ("c3", "C3: sixteen 10\u00d710 maps built from S2 by the paper's connection table"),
+)
+
+
+def to_bytes(maps):
+    """Activations (K, H, W) -> 0..255 for display, whatever the activation: zero is mid-grey and the
+    largest magnitude in the layer is black or white, so light is positive and dark negative."""
+    scale = float(np.abs(maps).max()) or 1.0
+    return np.clip(np.round(127.5 + 127.5 * maps.astype(np.float64) / scale), 0, 255).astype(np.int64)
 
 
 class Recognizer:
@@ -32,12 +40,17 @@ class Recognizer:
         return cls(model, manifest)
 
     def describe(self):
-        """A short summary of the loaded weights for the page."""
+        """A short summary of the loaded weights for the page, with ``caption``: one line to show as is."""
         m = self.manifest
-        return {"model": m.get("model"), "test_accuracy": m.get("test_accuracy"),
-                "epochs": (m.get("training") or {}).get("epochs_trained"), "trained_with": m.get("versions"),
-                "corrections": self.corrections,
-                "runtime": {"python": sys.version.split()[0], "numpy": np.__version__}}
+        model, runtime = m.get("model") or {}, library_versions()
+        accuracy = m.get("test_accuracy")
+        caption = "LeNet-5 (%s, C3 %s connections)%s. Python %s with NumPy %s." % (
+            model.get("activation"), model.get("c3_table"),
+            ", %.2f%% on the MNIST test set" % (100 * accuracy) if accuracy is not None else "",
+            runtime["python"], runtime["numpy"])
+        return {"model": model, "test_accuracy": accuracy, "epochs": (m.get("training") or {}).get("epochs_trained"),
+                "trained_with": m.get("versions"), "corrections": self.corrections, "runtime": runtime,
+                "caption": caption}
 
     # ---- learning from corrections ----------------------------------------------------------------
 
@@ -73,7 +86,7 @@ class Recognizer:
 
     def predict(self, ink, features=False):
         """-> {"empty": True} or {"empty": False, "digit", "probabilities" [10], "image" [784] in 0..255,
-        and with features=True "features": {"c1": {"shape": [6, 28, 28], "data": [...]}, "c3": ...}}."""
+        and with features=True "features": [{"caption", "shape": [6, 28, 28], "bytes": [...] in 0..255}, ...]}."""
         try:
             x, image = canvas_to_input(ink, self.model.dtype)
         except EmptyDrawing:
@@ -81,13 +94,10 @@ class Recognizer:
         result = {"empty": False}
         if features:
             maps = self.model.feature_maps(x)
-            logits = maps["output"]
-            result["features"] = {name: {"shape": list(maps[name].shape[1:]),
-                                         "data": np.round(maps[name].astype(np.float64), 4).ravel().tolist()}
-                                  for name in FEATURE_LAYERS}
-        else:
-            logits = self.model.forward(x, train=False)
-        probabilities = softmax(logits.astype("float64"))[0]
+            result["features"] = [{"caption": caption, "shape": list(maps[name].shape[1:]),
+                                   "bytes": to_bytes(maps[name][0]).ravel().tolist()}
+                                  for name, caption in FEATURE_LAYERS]
+        probabilities = self.model.predict_proba(x)[0].astype(np.float64)
         result["probabilities"] = probabilities.tolist()
         result["digit"] = int(probabilities.argmax())
         result["image"] = np.round(image).astype(np.int64).ravel().tolist()  # 0..255, row by row

@@ -1,5 +1,5 @@
-"""Build one self-contained static folder: page, runtime, lenet_py, weights and the replay sample, at the
-URLs the dev server uses.
+"""Build one self-contained static folder: page, runtime, the lenet_py wheel, weights and the replay
+sample, at the URLs the dev server uses.
 
     python scripts/build.py [--out dist]
 
@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from lenet_py.weights import WeightsError, fresh_dir, load_weights  # noqa: E402
 from scripts.serve import content_security_policies  # noqa: E402
 from scripts.setup_runtime import REPO, runtime_dir  # noqa: E402
+from scripts.wheel import write_wheel  # noqa: E402
 from train.cli import OneLineParser  # noqa: E402
 
 MARKER = ".lenet-py-build"
@@ -83,8 +84,7 @@ def build(out):
     try:
         tmp = os.path.join(work, "site")
         shutil.copytree(os.path.join(REPO, "web"), tmp)  # includes web/runtime/, copied by the setup
-        shutil.copytree(os.path.join(REPO, "lenet_py"), os.path.join(tmp, "lenet_py"),
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        write_wheel(tmp)  # lenet_py as the wheel the worker installs with micropip, and wheels.json
         shutil.copytree(os.path.join(REPO, "weights"), os.path.join(tmp, "weights"))
         with open(os.path.join(tmp, "_headers"), "w") as fh:
             fh.write(headers_file())

@@ -1,13 +1,16 @@
-"""Serve the app from the working tree: web/ at /, and the same lenet_py/ and weights/ training uses.
+"""Serve the app from the working tree: web/ at /, the weights/ training wrote at /weights/, and the
+lenet_py wheel (built from lenet_py/ on each request, see scripts/wheel.py) that the page installs.
 
     python scripts/serve.py [--port 8000] [--host 127.0.0.1] [--site dist]
 
-The page fetches /lenet_py/*.py and /weights/*, so nothing is copied: what training wrote is what
-the browser runs. `scripts/build.py` lays out the same URLs in a folder for static hosting.
+Nothing is copied: what training wrote and the code as it is now are what the browser runs.
+`scripts/build.py` lays out the same URLs in a folder for static hosting.
 """
 import argparse
 import functools
 import http.server
+import io
+import json
 import os
 import posixpath
 import re
@@ -17,6 +20,7 @@ import urllib.parse
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from scripts.wheel import WHEEL_INDEX, build_wheel, wheel_name  # noqa: E402
 from train.cli import OneLineParser  # noqa: E402
 
 
@@ -44,13 +48,30 @@ def content_security_policies(web_dir=None):
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     mounts = {}  # URL prefix -> folder; anything else comes from the handler's directory (web/)
     policies = ("", "")  # the Content-Security-Policy headers: (page and everything else, worker.js)
+    lenet_dir = None  # the lenet_py folder whose wheel is built on request; None: a built site has its own
 
     def send_head(self):
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         # A NUL byte makes os.path raise deep inside the handler, which drops the connection.
-        if "\x00" in urllib.parse.unquote(urllib.parse.urlsplit(self.path).path):
+        if "\x00" in path:
             self.send_error(400, "Bad request: NUL in the path")
             return None
+        if self.lenet_dir and path in ("/" + WHEEL_INDEX, "/" + wheel_name()):
+            return self.send_bytes(*self.wheel_file(path))
         return super().send_head()
+
+    def wheel_file(self, path):
+        """Built on each request from lenet_py/ as it is now, so an edit shows on reload (it takes ms)."""
+        if path == "/" + WHEEL_INDEX:
+            return json.dumps({"lenet_py": wheel_name()}).encode(), "application/json"
+        return build_wheel(self.lenet_dir), "application/zip"
+
+    def send_bytes(self, data, content_type):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
 
     def list_directory(self, path):
         self.send_error(404, "Not found")  # no listings: only the files the page asks for are served
@@ -82,12 +103,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_dir=None, lenet_dir=None, site=None):
     """A threaded server for the working tree, or for a built ``site`` folder (scripts/build.py) as it
     is; tests pass other folders to serve broken weights, code or runtime."""
-    mounts = {"/lenet_py/": lenet_dir or os.path.join(REPO, "lenet_py"),
-              "/weights/": weights_dir or os.path.join(REPO, "weights")}
+    mounts = {"/weights/": weights_dir or os.path.join(REPO, "weights")}
+    lenet_dir = lenet_dir or os.path.join(REPO, "lenet_py")
     if site:
-        mounts, web_dir = {}, site  # a build holds lenet_py/ and weights/ itself
+        mounts, web_dir, lenet_dir = {}, site, None  # a build holds its weights and its wheel
     web_dir = web_dir or os.path.join(REPO, "web")
-    handler_class = type("Handler", (SiteHandler,), {"mounts": mounts, "policies": content_security_policies(web_dir)})
+    handler_class = type("Handler", (SiteHandler,), {"mounts": mounts, "lenet_dir": lenet_dir,
+                                                     "policies": content_security_policies(web_dir)})
     handler = functools.partial(handler_class, directory=web_dir)
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.quiet = quiet

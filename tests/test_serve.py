@@ -37,7 +37,8 @@ def test_no_directory_listings(server, path):
 def test_files_are_still_served(server):
     assert get(server, "/")[0] == 200
     assert get(server, "/weights/manifest.json")[0] == 200
-    assert get(server, "/lenet_py/model.py")[0] == 200
+    assert get(server, "/wheels.json")[0] == 200
+    assert get(server, "/lenet_py/model.py")[0] == 404  # the page installs the wheel; sources are not served
 
 
 @pytest.mark.parametrize("path", ["/%00", "/weights/%00manifest.json", "/lenet_py/model.py%00.txt"])

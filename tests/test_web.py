@@ -40,14 +40,6 @@ def shown_probabilities(page):
         "[data-testid=probabilities] li", "items => items.map(li => li.dataset.probability)")]
 
 
-def test_worker_loads_every_lenet_py_module():
-    with open(os.path.join(REPO, "web", "worker.js")) as fh:
-        source = fh.read()
-    listed = source.split("const LENET_FILES = [", 1)[1].split("]", 1)[0]
-    listed = sorted(name.strip().strip('"') for name in listed.split(","))
-    assert listed == sorted(f for f in os.listdir(os.path.join(REPO, "lenet_py")) if f.endswith(".py"))
-
-
 @pytest.mark.parametrize("place", PLACES)
 def test_drawn_digits_are_recognized(app, place):
     left, top, size = PLACES[place]
@@ -152,9 +144,13 @@ def test_feature_maps_panel_shows_c1_and_c3(app):
     settle(app)
     app.wait_for_function("() => window.lenetDebug.lastResult.features !== undefined")
     features = app.evaluate("window.lenetDebug.lastResult.features")
-    assert features["c1"]["shape"] == [6, 28, 28] and features["c3"]["shape"] == [16, 10, 10]
+    assert [layer["shape"] for layer in features] == [[6, 28, 28], [16, 10, 10]]
+    for layer in features:  # display-ready: bytes, spanning dark to light
+        assert len(layer["bytes"]) == int(np.prod(layer["shape"])) and 0 <= min(layer["bytes"]) < max(layer["bytes"]) <= 255
     assert app.is_visible("[data-testid=features]")
-    assert app.locator("#maps-c1 canvas").count() == 6 and app.locator("#maps-c3 canvas").count() == 16
+    blocks = app.locator("[data-testid=feature-layer]")
+    assert [blocks.nth(i).locator("canvas").count() for i in range(blocks.count())] == [6, 16]
+    assert blocks.nth(0).inner_text().startswith("C1") and blocks.nth(1).inner_text().startswith("C3")
 
 
 def test_no_request_leaves_the_origin(browser, site):

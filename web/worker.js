@@ -3,13 +3,13 @@
 // Progress, readiness and problems are announced as {type: "progress" | "ready" | "fatal" | "notice", payload}.
 "use strict";
 
-// The lenet_py files the page runs: the very files training uses, fetched from /lenet_py/.
-// tests/test_web.py checks this list against the folder, so a new module cannot be forgotten.
-const LENET_FILES = ["__init__.py", "augment.py", "layers.py", "manifest.py", "model.py", "optim.py", "personalize.py",
-  "preprocess.py", "recognizer.py", "weights.py"];
+// Python does the work: the worker installs lenet_py (the very code training uses) as a wheel with
+// micropip, then calls its one entry point, lenet_py.worker_api.handle, with JSON requests. Bytes go
+// through Pyodide's file system.
 
 let pyodide = null;
 let FS = null;
+let handle = null;  // lenet_py.worker_api.handle: JSON request text -> JSON answer text
 const ready = boot();
 
 function announce(type, payload) {
@@ -55,26 +55,22 @@ async function boot() {
 
     stage = "model";
     announce("progress", { step: "model", state: "active" });
-    for (const dir of ["/app", "/app/lenet_py", "/app/weights"]) FS.mkdir(dir);
-    await Promise.all(LENET_FILES.map(async (name) => {
-      const text = await (await fetchOrFail("lenet_py/" + name, "lenet_py")).text();
-      FS.writeFile("/app/lenet_py/" + name, text);
-    }));
+    for (const dir of ["/app", "/app/weights"]) FS.mkdir(dir);
+    await installLenetPy();
     const replay = new Uint8Array(await (await fetchOrFail("replay.npz", "MNIST replay sample")).arrayBuffer());
     FS.writeFile("/app/replay.npz", replay);
-    pyodide.runPython(PYTHON_GLUE);
     const manifestText = await (await fetchOrFail("weights/manifest.json", "Model weights")).text();
     FS.writeFile("/app/weights/manifest.json", manifestText);
     // lenet_py.manifest checks the manifest and every file name it gives before anything is fetched
     // or written: a name like "x.npy#/../../lenet_py/preprocess.py" would fetch one file and write another.
-    const plan = JSON.parse(py.plan("/app/weights"));
+    const plan = call({ type: "plan", folder: "/app/weights" });
     if (!plan.ok) throw new Error("Model weights: " + plan.error);
     await Promise.all(plan.files.map(async (name) => {
       const bytes = new Uint8Array(await (await fetchOrFail("weights/" + encodeURIComponent(name), "Model weights")).arrayBuffer());
       FS.writeFile("/app/weights/" + name, bytes);
     }));
     // load_weights checks every file's sha256, shape and dtype against the manifest.
-    const shipped = JSON.parse(py.load("/app/weights"));
+    const shipped = call({ type: "load", folder: "/app/weights", replay: "/app/replay.npz" });
     if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
     let summary = shipped.summary;
     let notice = null;
@@ -109,7 +105,7 @@ function loadStored(stored) {
   try {
     const files = stored && typeof stored === "object" ? stored.files : null;
     if (!files || typeof files !== "object" || Array.isArray(files)) throw new Error("it is not a stored weights folder");
-    const checked = JSON.parse(py.stored_names(JSON.stringify(Object.keys(files))));
+    const checked = call({ type: "stored_names", names: Object.keys(files), folder: "/app/personal" });
     if (!checked.ok) throw new Error(checked.error);
     names = checked.files;
     for (const name of names) {
@@ -119,82 +115,31 @@ function loadStored(stored) {
     return { ok: false, error: cleanError(err), invalid: true };
   }
   try {
-    py.fresh_folder("/app/personal");
     for (const name of names) FS.writeFile("/app/personal/" + name, new Uint8Array(stored.files[name]));
-    const loaded = JSON.parse(py.load("/app/personal"));
+    const loaded = call({ type: "load", folder: "/app/personal", replay: "/app/replay.npz" });
     return Object.assign(loaded, { invalid: !loaded.ok });  // not ok: load_weights refused it
   } catch (err) {
     return { ok: false, error: cleanError(err), invalid: false };
   }
 }
 
-// The Python side of the requests, compiled once. Every function returns JSON text or bytes.
-const PYTHON_GLUE = `
-import json, os, shutil, sys
-sys.path.insert(0, "/app")
-import numpy as np
-from lenet_py.preprocess import EmptyDrawing
-from lenet_py.recognizer import Recognizer
-from lenet_py.manifest import check_stored_names, tensor_files
-from lenet_py.weights import WeightsError
+// lenet_py as a wheel: the server names it in wheels.json (the dev server builds it from lenet_py/
+// on request, scripts/build.py puts it in dist/), and micropip installs it from this origin.
+async function installLenetPy() {
+  const index = await (await fetchOrFail("wheels.json", "lenet_py")).json();
+  if (typeof index.lenet_py !== "string" || !/^lenet_py-[0-9A-Za-z.]+-py3-none-any\.whl$/.test(index.lenet_py)) {
+    throw new Error("lenet_py: wheels.json does not name a lenet_py wheel");
+  }
+  pyodide.globals.set("lenet_py_wheel", new URL(index.lenet_py, self.location.href).href);
+  await pyodide.runPythonAsync("import micropip\nawait micropip.install(lenet_py_wheel)");
+  pyodide.runPython("from lenet_py.worker_api import handle");
+  handle = pyodide.globals.get("handle");
+}
 
-recognizer = None
-
-def refusal(exc):
-    return json.dumps({"ok": False, "error": str(exc).replace("/app/", "")})
-
-def plan(folder):
-    try:
-        return json.dumps({"ok": True, "files": tensor_files(folder)})
-    except WeightsError as exc:
-        return refusal(exc)
-
-def stored_names(names_json):
-    try:
-        return json.dumps({"ok": True, "files": check_stored_names(json.loads(names_json))})
-    except WeightsError as exc:
-        return refusal(exc)
-
-def fresh_folder(folder):
-    shutil.rmtree(folder, ignore_errors=True)
-    os.mkdir(folder)
-
-def load(folder):
-    global recognizer
-    try:
-        loaded = Recognizer.from_folder(folder)
-    except WeightsError as exc:
-        return refusal(exc)
-    loaded.use_replay("/app/replay.npz")
-    recognizer = loaded
-    return json.dumps({"ok": True, "summary": recognizer.describe()})
-
-def read_ink(height, width):
-    return np.fromfile("/app/ink", dtype=np.uint8).reshape(int(height), int(width))
-
-def predict(height, width, features):
-    return json.dumps(recognizer.predict(read_ink(height, width), features=bool(features)))
-
-def learn(height, width, label, features):
-    try:
-        return json.dumps(recognizer.learn(read_ink(height, width), int(label), features=bool(features)))
-    except EmptyDrawing:
-        return json.dumps({"refused": "the canvas is empty: draw the digit first"})
-
-def save(folder):
-    if os.path.isdir(folder):
-        shutil.rmtree(folder)
-    recognizer.save(folder)
-    return json.dumps(sorted(os.listdir(folder)))
-
-def export(folder):
-    with open("/app/export.zip", "wb") as fh:
-        fh.write(recognizer.export_zip(folder))
-    return json.dumps(recognizer.corrections)
-`;
-
-// Calls into PYTHON_GLUE's functions by name.
-const py = new Proxy({}, { get: (_, name) => pyodide.globals.get(name) });
+// One request to lenet_py.worker_api.handle; see its docstring for the requests and answers.
+function call(request) {
+  return JSON.parse(handle(JSON.stringify(request)));
+}
 
 // The personalised weights live in IndexedDB, as the weights folder's files by name.
 const store = {
@@ -225,7 +170,7 @@ const store = {
 };
 
 async function persist() {
-  const names = JSON.parse(py.save("/app/personal"));
+  const names = call({ type: "save", folder: "/app/personal" });
   const files = {};
   for (const name of names) files[name] = FS.readFile("/app/personal/" + name).slice().buffer;
   await store.put({ files, savedAt: Date.now() });
@@ -251,12 +196,14 @@ const handlers = {
   // payload: {width, height, ink: Uint8Array of width*height, 0 = paper .. 255 = ink, features: bool}
   predict(payload) {
     writeInk(payload);
-    return JSON.parse(py.predict(payload.height | 0, payload.width | 0, Boolean(payload.features)));
+    return call({ type: "predict", ink: "/app/ink", height: payload.height | 0, width: payload.width | 0,
+      features: Boolean(payload.features) });
   },
   // payload: as predict, plus label 0-9. Learns, answers with the new prediction, then stores the weights.
   learn(payload) {
     writeInk(payload);
-    const result = JSON.parse(py.learn(payload.height | 0, payload.width | 0, payload.label | 0, Boolean(payload.features)));
+    const result = call({ type: "learn", ink: "/app/ink", height: payload.height | 0, width: payload.width | 0,
+      label: payload.label | 0, features: Boolean(payload.features) });
     // Stored after the answer has gone out (setTimeout), so saving never delays the new prediction.
     if (!result.refused) pendingSave = pendingSave.then(() => new Promise((r) => setTimeout(r, 0))).then(persist).catch((err) => {
       self.postMessage({ type: "notice", payload: { message: "Could not store the personalised model: " + err.message } });
@@ -266,13 +213,13 @@ const handlers = {
   async reset() {
     await pendingSave;
     await store.clear();
-    const shipped = JSON.parse(py.load("/app/weights"));
+    const shipped = call({ type: "load", folder: "/app/weights", replay: "/app/replay.npz" });
     if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
     return shipped.summary;
   },
   async export() {
     await pendingSave;
-    const corrections = JSON.parse(py.export("/app/export"));
+    const { corrections } = call({ type: "export", folder: "/app/export", zip: "/app/export.zip" });
     const bytes = FS.readFile("/app/export.zip").slice();
     return { zip: bytes, corrections };
   },

@@ -1,0 +1,109 @@
+// The drawing pad: strokes in canvas units (0..1), drawn with mouse, finger or pen, rendered at any
+// resolution. It knows nothing of the model; it tells `on.changed(immediate)` when the ink changes
+// (immediate for clear and undo) and `on.penUp()` when a stroke ends (which adds no ink).
+const STROKE = 0.075;  // pen width as a fraction of the canvas side: MNIST-like strokes after scaling
+
+export class Pad {
+  constructor(canvas, on) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.on = on;               // {changed(immediate), penUp()}
+    this.strokes = [];          // each stroke: [[x, y], ...] in 0..1 canvas units
+    this.current = null;        // the stroke being drawn
+    canvas.addEventListener("pointerdown", (event) => this.down(event));
+    canvas.addEventListener("pointermove", (event) => this.move(event));
+    canvas.addEventListener("pointerup", (event) => this.up(event));
+    canvas.addEventListener("pointercancel", (event) => this.up(event));
+  }
+
+  get empty() {
+    return !this.strokes.length && !this.current;
+  }
+
+  resize() {
+    const rect = this.canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(rect.width * dpr);
+    this.canvas.height = Math.round(rect.height * dpr);
+    this.render(this.ctx, this.canvas.width);
+  }
+
+  // Renders the drawing into any square 2D context of side `size` pixels.
+  render(context, size) {
+    context.clearRect(0, 0, size, size);
+    context.lineCap = "round";
+    context.lineJoin = "round";
+    context.lineWidth = STROKE * size;
+    context.strokeStyle = "#111";
+    for (const stroke of this.strokes) tracePath(context, stroke, size);
+    if (this.current) tracePath(context, this.current, size);
+  }
+
+  point(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    const clamp = (v) => Math.min(1, Math.max(0, v));
+    return [clamp((event.clientX - rect.left) / rect.width), clamp((event.clientY - rect.top) / rect.height)];
+  }
+
+  down(event) {
+    if (event.button !== 0 && event.pointerType === "mouse") return;
+    event.preventDefault();
+    this.canvas.focus();
+    this.canvas.setPointerCapture(event.pointerId);
+    this.current = [this.point(event)];
+    this.render(this.ctx, this.canvas.width);
+    this.on.changed(false);
+  }
+
+  move(event) {
+    if (!this.current) return;
+    event.preventDefault();
+    const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+    for (const sample of samples.length ? samples : [event]) this.current.push(this.point(sample));
+    this.render(this.ctx, this.canvas.width);
+    this.on.changed(false);
+  }
+
+  up(event) {
+    if (!this.current) return;
+    if (event) event.preventDefault();
+    this.strokes.push(this.current);
+    this.current = null;
+    this.render(this.ctx, this.canvas.width);
+    this.on.penUp();
+  }
+
+  clear() {
+    this.strokes.length = 0;
+    this.current = null;
+    this.render(this.ctx, this.canvas.width);
+    this.on.changed(true);
+  }
+
+  undo() {
+    this.strokes.pop();
+    this.render(this.ctx, this.canvas.width);
+    this.on.changed(true);
+  }
+}
+
+function tracePath(context, points, size) {
+  // Quadratic curves through the midpoints: smooth strokes from jittery pointer samples.
+  const p = (i) => [points[i][0] * size, points[i][1] * size];
+  context.beginPath();
+  const [x0, y0] = p(0);
+  context.moveTo(x0, y0);
+  if (points.length === 1) {
+    context.lineTo(x0 + 0.01, y0);  // a dot
+  }
+  for (let i = 1; i < points.length - 1; i++) {
+    const [x, y] = p(i);
+    const [nx, ny] = p(i + 1);
+    context.quadraticCurveTo(x, y, (x + nx) / 2, (y + ny) / 2);
+  }
+  if (points.length > 1) {
+    const [x, y] = p(points.length - 1);
+    context.lineTo(x, y);
+  }
+  context.stroke();
+}

@@ -1,0 +1,99 @@
+// "Wrong? It's a 7": the correction buttons and keys, reset and export. The worker learns; this
+// module asks it to and shows what it says.
+import { showError, showPersonal } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+
+// app: what app.js shares: {client, pad, debug, inkSize, inkPixels(), isReady(), version(), present(result),
+// markShown(version), inkChanged(immediate), features()}
+export function setUpTeaching(app) {
+  let learning = false;
+  const buttons = [];
+  for (let d = 0; d < 10; d++) {
+    const button = document.createElement("button");
+    button.textContent = String(d);
+    button.dataset.testid = `teach-${d}`;
+    button.title = `Teach it that this drawing is a ${d} (key ${d})`;
+    button.addEventListener("click", () => teach(d));
+    $("teach-buttons").appendChild(button);
+    buttons.push(button);
+  }
+
+  function update() {
+    const usable = app.isReady() && !learning;  // on an empty canvas a click explains instead
+    for (const button of buttons) button.disabled = !usable;
+  }
+
+  app.pad.canvas.addEventListener("keydown", (event) => {
+    if (/^[0-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      teach(Number(event.key));
+    }
+  });
+
+  async function teach(label) {
+    const status = $("teach-status");
+    if (!app.pad.strokes.length) {
+      status.textContent = "Draw the digit first, then say which one it is.";
+      return;
+    }
+    if (!app.isReady() || learning) return;
+    const started = performance.now();
+    learning = true;
+    document.body.dataset.learning = "true";
+    update();
+    status.textContent = `Learning that this is a ${label}…`;
+    const sent = app.version();
+    try {
+      const result = await app.client.learn(app.inkPixels(), app.inkSize, app.inkSize, label, app.features());
+      if (result.refused) {
+        status.textContent = `Not learned: ${result.refused}.`;
+        return;
+      }
+      if (sent === app.version()) {
+        app.present(result);
+        app.markShown(sent);
+      } else {
+        app.inkChanged(true);  // the drawing changed while learning: predict the new one with the new weights
+      }
+      requestAnimationFrame(() => app.debug.learnTimings.push(performance.now() - started));
+      const p = (100 * result.probabilities[label]).toFixed(1);
+      status.textContent = `Learned: ${label} is now at ${p}%.`;
+      showPersonal(result.corrections);
+    } catch (err) {
+      showError(err.message);
+    } finally {
+      learning = false;
+      document.body.dataset.learning = "false";
+      update();
+    }
+  }
+
+  $("reset").addEventListener("click", async () => {
+    try {
+      await app.client.reset();
+      showPersonal(0);
+      $("teach-status").textContent = "Back to the shipped model.";
+      app.inkChanged(true);
+    } catch (err) {
+      showError(err.message);
+    }
+  });
+
+  $("export").addEventListener("click", async () => {
+    try {
+      const { zip, corrections } = await app.client.exportWeights();
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([zip], { type: "application/zip" }));
+      link.download = `lenet_py-weights-personal-${corrections}.zip`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    } catch (err) {
+      showError(err.message);
+    }
+  });
+
+  return { update };
+}
