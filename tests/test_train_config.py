@@ -129,3 +129,14 @@ def test_a_resume_with_nothing_to_resume_is_a_checkpoint_error(tmp_path):
     result = run(["--resume", str(tmp_path)])
     assert result.returncode == 2 and only_line(result) == "error: %s: no checkpoint to resume" % (
         tmp_path / "checkpoint.npz")
+
+
+def test_resume_compares_the_parts_fields_too(tmp_path, mnist_dir):
+    run_dir = tmp_path / "run"
+    assert run(SMALL + ["--epochs", "1", "--out", str(tmp_path / "w"), "--run-dir", str(run_dir)]).returncode == 0
+    result = run(["--resume", str(run_dir), "--init", "paper", "--rotate", "5"])
+    assert result.returncode == 2 and only_line(result) == (
+        "error: cannot resume %s with different settings: --init paper (the run used lecun); "
+        "--rotate 5.0 (the run used 10.0)" % run_dir)
+    same = run(["--resume", str(run_dir), "--epochs", "2", "--init", "lecun", "--elastic-alpha", "2"])
+    assert same.returncode == 0, same.stderr  # the settings it ran with are no change
