@@ -18,9 +18,8 @@ import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 
-from drawing import DIGITS, draw  # noqa: E402
+from scripts.drawing import DIGITS, draw  # noqa: E402
 from lenet_py.weights import load_weights  # noqa: E402
 from scripts.browser import launch  # noqa: E402
 from scripts.serve import REPO, serve_in_background  # noqa: E402

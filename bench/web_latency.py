@@ -16,9 +16,8 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 
-from drawing import DIGITS, draw  # noqa: E402
+from scripts.drawing import DIGITS, draw  # noqa: E402
 from scripts.browser import LOAD_BARE_RUNTIME, launch  # noqa: E402
 from scripts.serve import serve_in_background  # noqa: E402
 

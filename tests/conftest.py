@@ -80,3 +80,10 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def app(page, site):
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    return page

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from drawing import DIGITS, draw
+from scripts.drawing import DIGITS, draw
 from lenet_py.recognizer import Recognizer
 from lenet_py.weights import load_weights
-from test_web import settle
+from web_helpers import settle
 
 STORED_CORRECTIONS = """
 () => new Promise((resolve) => {

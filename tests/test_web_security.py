@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from drawing import DIGITS, draw
-from test_web import app, broken_site, expect_error, settle  # noqa: F401  (app is a fixture)
+from scripts.drawing import DIGITS, draw
+from web_helpers import broken_site, expect_error, settle
 
 
 class Listener:
@@ -76,7 +76,7 @@ def test_a_manifest_file_name_cannot_overwrite_code(page, tmp_path, runtime_read
 
 # ---- Content-Security-Policy: nothing reaches another origin ----------------------------------------
 
-def test_the_page_cannot_send_anything_to_another_origin(app, elsewhere):  # noqa: F811
+def test_the_page_cannot_send_anything_to_another_origin(app, elsewhere):
     violations = app.evaluate("""(other) => new Promise((resolve) => {
       const seen = [];
       document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective));
@@ -169,7 +169,7 @@ IS_STORED = """
 
 @pytest.mark.parametrize("kind", ["string", "number", "empty-object", "files-null", "slash-in-name", "hash-in-name",
                                   "personalised-x", "file-not-bytes"])
-def test_garbage_in_browser_storage_is_dropped_with_a_notice(app, kind):  # noqa: F811
+def test_garbage_in_browser_storage_is_dropped_with_a_notice(app, kind):
     app.evaluate("(%s)(%s)" % (STORE, json.dumps(kind)))
     assert app.evaluate("(%s)()" % IS_STORED)
     app.reload()

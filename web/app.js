@@ -63,6 +63,11 @@ function inkChanged(immediate) {
   schedulePrediction(immediate);
 }
 
+// body[data-busy] is "true" from a change of the drawing until its answer is on screen.
+function setBusy(busy) {
+  document.body.dataset.busy = String(busy);
+}
+
 function markRendered() {
   if (penUpAt === null) return;
   const started = penUpAt;
@@ -84,13 +89,16 @@ function schedulePrediction(immediate) {
     shownVersion = version;
     debug.lastResult = null;
     showEmpty();
+    setBusy(false);
     return;
   }
-  if (!modelReady) return;  // drawn while loading: predicted as soon as the model is ready
   if (shownVersion === version) {
     if (immediate) markRendered();  // the live prediction already shows this very ink
+    setBusy(false);
     return;
   }
+  setBusy(true);
+  if (!modelReady) return;  // drawn while loading: predicted as soon as the model is ready
   if (inFlightVersion === version) return;  // its answer is on the way
   if (immediate) {
     clearTimeout(liveTimer);
@@ -116,7 +124,10 @@ async function predictNow() {
     if (!pad.empty) {  // a result for a drawing since cleared is dropped
       present(result);
       shownVersion = sent;
-      if (sent === version) markRendered();
+      if (sent === version) {
+        markRendered();
+        setBusy(false);
+      }
     }
   } catch (err) {
     showError(err.message);
@@ -159,4 +170,5 @@ client
 window.addEventListener("resize", () => pad.resize());
 pad.resize();
 showEmpty();
+setBusy(false);
 teaching.update();

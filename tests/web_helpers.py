@@ -1,0 +1,54 @@
+"""What the browser tests share: waiting for a shown prediction, and a copy of the site with
+something broken. Fixtures (site, page, app) live in conftest.py."""
+import contextlib
+import os
+import shutil
+
+from conftest import REPO, start_server
+
+
+def settle(page):
+    """Wait until the page has shown a prediction for the drawing as it is now."""
+    page.wait_for_function("() => window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
+    page.wait_for_timeout(50)
+    page.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent !== ''")
+
+
+@contextlib.contextmanager
+def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=False):
+    """Serve a copy of the site with something broken; yields its URL."""
+    weights = tmp_path / "weights"
+    shutil.copytree(os.path.join(REPO, "weights"), str(weights))
+    if break_weights:
+        break_weights(weights)
+    lenet = None
+    if break_lenet:
+        lenet = tmp_path / "lenet_py"
+        shutil.copytree(os.path.join(REPO, "lenet_py"), str(lenet), ignore=shutil.ignore_patterns("__pycache__"))
+        break_lenet(lenet)
+    web = None
+    if drop_runtime:
+        web = tmp_path / "web"
+        shutil.copytree(os.path.join(REPO, "web"), str(web), ignore=shutil.ignore_patterns("runtime"))
+    server, url = start_server(weights_dir=str(weights), lenet_dir=str(lenet) if lenet else None,
+                               web_dir=str(web) if web else None)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+def expect_error(page, url, *fragments):
+    page.goto(url)
+    page.wait_for_selector("body[data-state=error]", timeout=60000)
+    assert page.is_visible("[data-testid=error]")
+    message = page.inner_text("[data-testid=error]")
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def flip_last_byte(path):
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
