@@ -15,7 +15,8 @@ import os
 import statistics
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if __name__ == "__main__":  # run as a script: make the repository's packages importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.drawing import DIGITS, draw  # noqa: E402
 from scripts.browser import LOAD_BARE_RUNTIME, launch  # noqa: E402

@@ -27,7 +27,7 @@ C3_TABLE_PAPER = (
     "XXX...XXX..X.XXX",
     ".XXX..XXXX..X.XX",
     "..XXX..XXXX.XX.X",
-    "...XXX..XXXXX.XX",
+    "...XXX..XXXX.XXX",
 )
 
 

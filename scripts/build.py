@@ -14,7 +14,8 @@ import os
 import shutil
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if __name__ == "__main__":  # run as a script: make the repository's packages importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from lenet_py.weights import WeightsError, fresh_dir, load_weights  # noqa: E402
 from scripts.serve import content_security_policies  # noqa: E402

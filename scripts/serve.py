@@ -17,11 +17,11 @@ import re
 import sys
 import urllib.parse
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+if __name__ == "__main__":  # run as a script: make the repository's packages importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.wheel import WHEEL_INDEX, build_wheel, wheel_name  # noqa: E402
-from train.cli import OneLineParser  # noqa: E402
+from train.cli import REPO, OneLineParser  # noqa: E402
 
 
 # Pyodide 0.17 makes every callable PyProxy with Reflect.construct(Function, ...), which CSP counts as

@@ -9,7 +9,11 @@ import os
 import shutil
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if __name__ == "__main__":  # run as a script: make the repository's packages importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from train.cli import REPO  # noqa: E402
+
 SETTING = os.path.join(REPO, "web", "runtime.json")
 
 

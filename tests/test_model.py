@@ -44,10 +44,6 @@ def test_parameter_count_with_the_papers_table(rng):
     assert counts["f6.weight"] + counts["f6.bias"] == 10164
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known bug: lenet_py/layers.py C3_TABLE_PAPER connects S2 map 5 to C3 map 12 where "
-                          "Table I connects it to map 13 (the same count, so the parameter count cannot see it); "
-                          "the shipped weights were trained with it. Remove this mark with the fix.")
 def test_c3_connections_are_the_papers_table_one(rng):
     """Map by map: a shuffled table of the same size is not the paper's."""
     model = LeNet5(ModelConfig(c3_table="paper"), rng)
