@@ -56,10 +56,13 @@ async function boot() {
     stage = "model";
     announce("progress", { step: "model", state: "active" });
     for (const dir of ["/app", "/app/weights"]) FS.mkdir(dir);
-    await installLenetPy();
-    const replay = new Uint8Array(await (await fetchOrFail("replay.npz", "MNIST replay sample")).arrayBuffer());
-    FS.writeFile("/app/replay.npz", replay);
-    const manifestText = await (await fetchOrFail("weights/manifest.json", "Model weights")).text();
+    // The downloads need no Python: they run while micropip installs lenet_py.
+    const [replay, manifestText] = await Promise.all([
+      fetchOrFail("replay.npz", "MNIST replay sample").then((r) => r.arrayBuffer()),
+      fetchOrFail("weights/manifest.json", "Model weights").then((r) => r.text()),
+      installLenetPy(),
+    ]);
+    FS.writeFile("/app/replay.npz", new Uint8Array(replay));
     FS.writeFile("/app/weights/manifest.json", manifestText);
     // lenet_py.manifest checks the manifest and every file name it gives before anything is fetched
     // or written: a name like "x.npy#/../../lenet_py/preprocess.py" would fetch one file and write another.
