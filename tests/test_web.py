@@ -223,12 +223,20 @@ def test_stress_100_digits_in_a_row(app):
 # ---- failures are visible and specific ---------------------------------------------------------
 
 def test_canvas_works_while_loading_and_steps_are_named(page, site):
+    # A slow link (3 MB/s for about 28 MB) keeps the model loading while the digit is drawn; on
+    # loopback it can be ready before the drawing is done.
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 0, "downloadThroughput": 3e6, "uploadThroughput": -1})
     page.goto(site)
     assert page.get_attribute("body", "data-state") == "loading"
     steps = page.eval_on_selector_all("#loading li", "items => items.map(li => li.textContent)")
     assert steps == ["Python runtime", "NumPy", "Model and weights"]
     draw(page, DIGITS[3])  # drawn before the model is ready...
     assert page.get_attribute("body", "data-state") == "loading"
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     page.wait_for_selector("body[data-state=ready]", timeout=60000)
     settle(page)  # ...and predicted as soon as it is
     assert page.inner_text("[data-testid=prediction]") == "3"
