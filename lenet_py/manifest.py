@@ -130,7 +130,7 @@ def check_extras(manifest, path):
 def check_manifest(manifest, path, dtype=None):
     """Check everything a manifest promises that can be checked without reading the tensor files.
 
-    Returns (ModelConfig, {tensor name: (file name, shape tuple, dtype str, sha256)}) for exactly the
+    Returns (the LeNet5 it describes, with initial weights, {tensor name: (file name, shape tuple, dtype str, sha256)}) for exactly the
     tensors the model has. ``dtype`` overrides the model's dtype (the files keep theirs)."""
     model_entry = manifest.get("model")
     if not isinstance(model_entry, dict):
@@ -140,7 +140,8 @@ def check_manifest(manifest, path, dtype=None):
     except (TypeError, ValueError) as exc:
         raise WeightsError("%s: bad model config (%s)" % (path, exc))
     check_extras(manifest, path)
-    expected = LeNet5(config).param_shapes()
+    model = LeNet5(config)  # built once: its shapes are checked here, load_weights fills it
+    expected = model.param_shapes()
     listed = manifest["tensors"]
     missing = sorted(set(expected) - set(listed))
     unknown = sorted(set(listed) - set(expected))
@@ -166,7 +167,7 @@ def check_manifest(manifest, path, dtype=None):
     files = [e[0] for e in entries.values()]
     if len(set(files)) != len(files):
         raise WeightsError("%s: two tensors name the same file" % path)
-    return config, entries
+    return model, entries
 
 
 def tensor_files(folder):

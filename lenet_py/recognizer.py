@@ -8,6 +8,7 @@ number, a string or None, never a NumPy array.
 """
 import numpy as np
 
+from .layers import softmax
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_input, canvas_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
@@ -92,12 +93,13 @@ class Recognizer:
         except EmptyDrawing:
             return {"empty": True}
         result = {"empty": False}
+        # One forward pass either way: the feature maps end with the logits.
+        maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
         if features:
-            maps = self.model.feature_maps(x)
             result["features"] = [{"caption": caption, "shape": list(maps[name].shape[1:]),
                                    "bytes": to_bytes(maps[name][0]).ravel().tolist()}
                                   for name, caption in FEATURE_LAYERS]
-        probabilities = self.model.predict_proba(x)[0].astype(np.float64)
+        probabilities = softmax(maps["output"])[0].astype(np.float64)  # the softmax predict_proba uses
         result["probabilities"] = probabilities.tolist()
         result["digit"] = int(probabilities.argmax())
         result["image"] = np.round(image).astype(np.int64).ravel().tolist()  # 0..255, row by row

@@ -22,7 +22,6 @@ from numpy.lib import format as npy_format
 
 from .manifest import (FORMAT, FORMAT_VERSION, MANIFEST, WeightsError, check_manifest, open_regular,  # noqa: F401
                        read_manifest)
-from .model import LeNet5
 
 
 def sha256_bytes(data):
@@ -137,8 +136,7 @@ def load_weights(folder, dtype=None):
     does not keep: see lenet_py.manifest for the rules, read_npy for the files.
     """
     manifest = read_manifest(folder)
-    config, entries = check_manifest(manifest, os.path.join(folder, MANIFEST), dtype)
-    model = LeNet5(config)
+    model, entries = check_manifest(manifest, os.path.join(folder, MANIFEST), dtype)
     tensors = {name: read_npy(folder, file_name, shape, file_dtype, sha256, "tensor " + name)
                for name, (file_name, shape, file_dtype, sha256) in entries.items()}
     model.set_params(tensors)

@@ -2,7 +2,6 @@
 home, and garbage in browser storage. Each is refused or blocked, and the page stays usable."""
 import http.server
 import json
-import os
 import threading
 
 import pytest
