@@ -7,7 +7,7 @@
     S4      (N, 16, 5, 5)
     C5      (N, 120, 1, 1)   120 @ 5x5 conv, 5 - 5 + 1 = 1
     F6      (N, 84)
-    output  (N, 10)          logits; softmax gives the class probabilities
+    output  (N, 10)          logits; softmax gives the class probabilities (N, 11 with the "not a digit" output)
 
 Every layer but the output is followed by the activation (scaled tanh by default).
 """
@@ -18,7 +18,8 @@ import numpy as np
 from .layers import ACTIVATIONS, Conv2D, Dense, Subsample, c3_connection_mask, softmax
 
 INPUT_SIZE = 32      # the network's input side, in pixels
-NUM_CLASSES = 10
+NUM_CLASSES = 10     # the digits; a model with ``reject`` has one more output after them
+NOT_A_DIGIT = 10     # that output's index
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ModelConfig:
     c3_table: str = "paper"      # "paper": C3's partial connections of Table I; "full": every S2 map feeds every C3 map
     init: str = "paper"          # initial weights: "paper" (+-2.4 / fan-in) or "lecun" (variance 1 / fan-in)
     dtype: str = "float32"       # parameter and activation dtype; "float64" for gradient checks
+    reject: bool = False         # an 11th output, "not a digit", trained on drawings that are not one digit
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:
@@ -37,6 +39,12 @@ class ModelConfig:
             raise ValueError("init must be 'paper' or 'lecun', not %r" % (self.init,))
         if self.dtype not in ("float32", "float64"):
             raise ValueError("dtype must be 'float32' or 'float64', not %r" % (self.dtype,))
+        if not isinstance(self.reject, bool):
+            raise ValueError("reject must be true or false, not %r" % (self.reject,))
+
+    @property
+    def outputs(self):
+        return NUM_CLASSES + int(self.reject)
 
     def to_dict(self):
         return asdict(self)
@@ -60,7 +68,7 @@ class LeNet5:
             Subsample("s4", 16, dtype), act("s4_act"),
             Conv2D("c5", 16, 120, 5, rng, dtype, init=init), act("c5_act"),
             Dense("f6", 120, 84, rng, dtype, init=init), act("f6_act"),
-            Dense("output", 84, NUM_CLASSES, rng, dtype, init=init),
+            Dense("output", 84, self.config.outputs, rng, dtype, init=init),
         ]
 
     @property
@@ -95,27 +103,27 @@ class LeNet5:
     # ---- forward and backward -----------------------------------------------------------------
 
     def forward(self, x, train=True):
-        """(N, 1, 32, 32) -> logits (N, 10). train=False keeps no caches (inference)."""
+        """(N, 1, 32, 32) -> logits (N, outputs). train=False keeps no caches (inference)."""
         x = np.asarray(x, dtype=self.dtype)
         for layer in self.layers:
             x = layer.forward(x, train)
         return x
 
     def backward(self, dlogits):
-        """dlogits (N, 10) from the loss -> every layer's grads filled."""
+        """dlogits (N, outputs) from the loss -> every layer's grads filled."""
         grad = dlogits
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
 
     def predict_proba(self, x, batch_size=1000):
-        """(N, 1, 32, 32) -> (N, 10) probabilities, in batches so memory stays bounded."""
+        """(N, 1, 32, 32) -> (N, outputs) probabilities, in batches so memory stays bounded."""
         out = [softmax(self.forward(x[i:i + batch_size], train=False)) for i in range(0, len(x), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), dtype=self.dtype)
+        return np.concatenate(out) if out else np.zeros((0, self.config.outputs), dtype=self.dtype)
 
     def feature_maps(self, x):
         """The activations after each named stage, for looking at what the network sees.
 
-        x: (N, 1, 32, 32) -> {"c1": (N, 6, 28, 28), "s2": ..., "c3": (N, 16, 10, 10), ..., "output": (N, 10)}
+        x: (N, 1, 32, 32) -> {"c1": (N, 6, 28, 28), "s2": ..., "c3": (N, 16, 10, 10), ..., "output": (N, outputs)}
         """
         maps = {}
         x = np.asarray(x, dtype=self.dtype)

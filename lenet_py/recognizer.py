@@ -1,7 +1,8 @@
 """What the page asks of the model, in plain lists: one object, used by the Web Worker and by tests.
 
     recognizer = Recognizer.from_folder("weights")
-    recognizer.predict(ink)     # ink: (H, W) canvas ink, 0 = paper, 255 = full ink
+    recognizer.predict(strokes)     # strokes: [[[x, y], ...], ...] in canvas units (the canvas is 1 high)
+    recognizer.predict_ink(ink)     # ink: (H, W) pixels, 0 = paper, 255 = full ink (an image, not a drawing)
 
 The worker turns the returned dicts into JSON for the page, so everything here is a list, a
 number, a string or None, never a NumPy array.
@@ -9,8 +10,10 @@ number, a string or None, never a NumPy array.
 import numpy as np
 
 from .layers import softmax
+from .model import NOT_A_DIGIT
 from .personalize import Personalizer
-from .preprocess import EmptyDrawing, canvas_to_input, canvas_to_mnist
+from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
+from .strokes import NotADigit, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
 
 # The maps the page can show, with what to say about them; the page draws whatever it is given.
@@ -18,6 +21,11 @@ FEATURE_LAYERS = (
     ("c1", "C1: six 5\u00d75 filters over the 32\u00d732 input, 28\u00d728 each"),
     ("c3", "C3: sixteen 10\u00d710 maps built from S2 by the paper's connection table"),
 )
+
+
+# Below this probability the best digit is not claimed: "not sure". Chosen on the tuning writers of
+# the real handwriting (bench/real_handwriting.py) so that at most 1% of their digits are refused.
+MIN_CONFIDENCE = 0.5
 
 
 def to_bytes(maps):
@@ -61,13 +69,14 @@ class Recognizer:
             self.personalizer = Personalizer(self.model, replay["images"], replay["labels"],
                                              rng=np.random.default_rng(seed))
 
-    def learn(self, ink, label, features=False):
-        """Learn that the drawing ``ink`` is ``label``; returns the new prediction for the same drawing."""
+    def learn(self, strokes, label, features=False):
+        """Learn that the drawing ``strokes`` is ``label``; returns the new prediction for the same drawing."""
         if self.personalizer is None:
             raise RuntimeError("call use_replay() before learn()")
-        self.personalizer.learn(canvas_to_mnist(ink), label)  # raises EmptyDrawing on an empty canvas
+        image, _ = drawing_to_mnist(strokes)  # raises EmptyDrawing on an empty canvas
+        self.personalizer.learn(image, label)
         self.corrections += 1
-        result = self.predict(ink, features)
+        result = self.predict(strokes, features)
         result["corrections"] = self.corrections
         return result
 
@@ -85,13 +94,28 @@ class Recognizer:
         self.save(folder)
         return zip_folder(folder, arcname)
 
-    def predict(self, ink, features=False):
-        """-> {"empty": True} or {"empty": False, "digit", "probabilities" [10], "image" [784] in 0..255,
-        and with features=True "features": [{"caption", "shape": [6, 28, 28], "bytes": [...] in 0..255}, ...]}."""
+    def predict(self, strokes, features=False):
+        """Strokes in canvas units -> {"empty": True} or the answer (see ``answer``)."""
         try:
-            x, image = canvas_to_input(ink, self.model.dtype)
+            image, reason = drawing_to_mnist(strokes)
         except EmptyDrawing:
             return {"empty": True}
+        return self.answer(image, features, reason)
+
+    def predict_ink(self, ink, features=False):
+        """Canvas pixels (H, W) -> the same answer as ``predict``; for images rather than drawings."""
+        try:
+            image = canvas_to_mnist(ink)
+        except EmptyDrawing:
+            return {"empty": True}
+        return self.answer(image, features)
+
+    def answer(self, image, features=False, reason=None):
+        """(28, 28) image in 0..255 -> {"empty": False, "digit": 0-9 or None when unsure, "unsure", "reason"
+        (why unsure, or None), "best" (the likeliest digit even when unsure), "probabilities" [10],
+        "not_digit" (the "not a digit" output's probability, 0 for a model without one), "image" [784]
+        in 0..255, and with features=True "features": [{"caption", "shape": [6, 28, 28], "bytes"}, ...]}."""
+        x = normalize(image[None], self.model.dtype)
         result = {"empty": False}
         # One forward pass either way: the feature maps end with the logits.
         maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
@@ -99,8 +123,23 @@ class Recognizer:
             result["features"] = [{"caption": caption, "shape": list(maps[name].shape[1:]),
                                    "bytes": to_bytes(maps[name][0]).ravel().tolist()}
                                   for name, caption in FEATURE_LAYERS]
-        probabilities = softmax(maps["output"])[0].astype(np.float64)  # the softmax predict_proba uses
-        result["probabilities"] = probabilities.tolist()
-        result["digit"] = int(probabilities.argmax())
-        result["image"] = np.round(image).astype(np.int64).ravel().tolist()  # 0..255, row by row
+        every = softmax(maps["output"])[0].astype(np.float64)  # the softmax predict_proba uses
+        probabilities = every[:NOT_A_DIGIT]
+        not_digit = float(every[NOT_A_DIGIT]) if len(every) > NOT_A_DIGIT else 0.0
+        best = int(probabilities.argmax())
+        if reason is None and not_digit > probabilities[best]:
+            reason = "it does not look like a digit"
+        elif reason is None and probabilities[best] < MIN_CONFIDENCE:
+            reason = "it could be several digits"
+        result.update(digit=None if reason else best, unsure=reason is not None, reason=reason, best=best,
+                      probabilities=probabilities.tolist(), not_digit=not_digit,
+                      image=np.round(image).astype(np.int64).ravel().tolist())  # 0..255, row by row
         return result
+
+
+def drawing_to_mnist(strokes):
+    """Strokes -> ((28, 28) image, None) or, for a dot, (its image, why it is not a digit)."""
+    try:
+        return strokes_to_mnist(strokes), None
+    except NotADigit as exc:
+        return exc.image, str(exc)

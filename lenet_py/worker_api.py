@@ -7,8 +7,10 @@ their paths; bytes going back (the exported zip) are written to a path the reque
     {"type": "plan", "folder": F}                                 {"ok": true, "files": [tensor file names]}
     {"type": "stored_names", "names": [...], "folder": F}         {"ok": true, "files": [...]}; F is emptied
     {"type": "load", "folder": F, "replay": P}                    {"ok": true, "summary": {...}}
-    {"type": "predict", "ink": P, "height": H, "width": W, "features": bool}   Recognizer.predict's dict
+    {"type": "predict", "strokes": [[[x, y], ...], ...], "features": bool}   Recognizer.predict's dict
     {"type": "learn", ... as predict, "label": D}                 the new prediction, or {"refused": why}
+
+Strokes are in canvas units (the canvas is 1 high, y down); lenet_py.strokes checks them.
     {"type": "save", "folder": F}                                 [file names]
     {"type": "export", "folder": F, "zip": P}                     {"corrections": n}
 
@@ -18,8 +20,6 @@ raised is a bug and propagates, so the page shows it as a Python error.
 import json
 import os
 import shutil
-
-import numpy as np
 
 from .manifest import WeightsError, check_stored_names, tensor_files
 from .preprocess import EmptyDrawing
@@ -49,12 +49,12 @@ class Session:
         self.recognizer = loaded  # only once it has loaded: a refused folder leaves the model in use
         return {"ok": True, "summary": loaded.describe()}
 
-    def predict(self, ink, height, width, features):
-        return self.recognizer.predict(read_ink(ink, height, width), features=bool(features))
+    def predict(self, strokes, features):
+        return self.recognizer.predict(strokes, features=bool(features))
 
-    def learn(self, ink, height, width, label, features):
+    def learn(self, strokes, label, features):
         try:
-            return self.recognizer.learn(read_ink(ink, height, width), int(label), features=bool(features))
+            return self.recognizer.learn(strokes, int(label), features=bool(features))
         except EmptyDrawing:
             return {"refused": "the canvas is empty: draw the digit first"}
 
@@ -67,14 +67,6 @@ class Session:
         with open(zip, "wb") as fh:
             fh.write(self.recognizer.export_zip(folder))
         return {"corrections": self.recognizer.corrections}
-
-
-def read_ink(path, height, width):
-    """(height, width) uint8 canvas ink from the file the worker wrote; refuses a size that does not match."""
-    ink = np.fromfile(path, dtype=np.uint8)
-    if ink.size != int(height) * int(width):
-        raise ValueError("ink of %d bytes is not %d x %d" % (ink.size, height, width))
-    return ink.reshape(int(height), int(width))
 
 
 SESSION = Session()
