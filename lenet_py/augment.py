@@ -1,8 +1,10 @@
 """Random distortions of 28x28 digits, vectorized over the batch: training's augmentation, and the page's
 varied copies of a corrected drawing.
 
-Affine: a small rotation, scale and shift about the image centre, resampled bilinearly.
+Affine: a small rotation, scale, slant and shift about the image centre, resampled bilinearly.
 Elastic (optional, Simard et al. 2003): a random displacement field smoothed by a Gaussian.
+Thickness (optional): a fractional grey dilation or erosion, because people's pens are wider or
+narrower than the NIST writers' relative to their digits.
 All randomness comes from the np.random.Generator passed in.
 """
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ class AugmentConfig:
     shift: float = 2.0           # max translation, pixels either way, per axis
     elastic_alpha: float = 0.0   # elastic displacement strength in pixels; 0 turns elastic distortion off
     elastic_sigma: float = 4.0   # Gaussian smoothing of the elastic field, pixels
+    shear: float = 0.0           # max slant either way: x moves by shear * (height above the centre)
+    thickness: float = 0.0       # max dilation, in pixels of stroke width; erosion goes half as far (thin strokes vanish)
 
 
 def bilinear_sample(images, rows, cols):
@@ -52,6 +56,19 @@ def gaussian_smooth(fields, sigma):
     return blur_matrix(h) @ fields @ blur_matrix(w).T
 
 
+def change_thickness(images, amount):
+    """images (N, H, W), amount (N,) in pixels of stroke width: > 0 dilates, < 0 erodes, fractionally.
+
+    One step of grey dilation (erosion) by a 3x3 cross widens (narrows) a stroke by 2 pixels; a
+    fraction of a step blends towards it, so the change is continuous in ``amount``."""
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="constant")
+    neighbours = np.stack([padded[:, 1:-1, 1:-1], padded[:, :-2, 1:-1], padded[:, 2:, 1:-1],
+                           padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]])                      # (5, N, H, W)
+    step = np.clip(np.abs(amount) / 2.0, 0.0, 1.0)[:, None, None].astype(images.dtype)
+    target = np.where((amount > 0)[:, None, None], neighbours.max(axis=0), neighbours.min(axis=0))
+    return images + step * (target - images)
+
+
 def augment(images, rng, config):
     """images (N, 28, 28) in [0, 255] -> distorted float32 copies (N, 28, 28)."""
     images = np.asarray(images, dtype=np.float32)
@@ -59,12 +76,16 @@ def augment(images, rng, config):
     angle = np.deg2rad(rng.uniform(-config.rotate, config.rotate, n))
     zoom = rng.uniform(1 - config.scale, 1 + config.scale, n)
     shift = rng.uniform(-config.shift, config.shift, (n, 2))
+    if config.thickness > 0:
+        images = change_thickness(images, rng.uniform(-config.thickness / 2.0, config.thickness, n))
     # Inverse mapping: for each output pixel, where to read in the source image.
     cos, sin = np.cos(angle) / zoom, np.sin(angle) / zoom
     centre_r, centre_c = (h - 1) / 2.0, (w - 1) / 2.0
     out_r, out_c = np.meshgrid(np.arange(h) - centre_r, np.arange(w) - centre_c, indexing="ij")   # (H, W)
     out_r = out_r[None] - shift[:, 0, None, None]                                                 # (N, H, W)
     out_c = out_c[None] - shift[:, 1, None, None]
+    if config.shear > 0:  # slant: rows above the centre move right (a forward slant for positive shear)
+        out_c = out_c + rng.uniform(-config.shear, config.shear, n)[:, None, None] * out_r
     src_r = cos[:, None, None] * out_r - sin[:, None, None] * out_c + centre_r
     src_c = sin[:, None, None] * out_r + cos[:, None, None] * out_c + centre_c
     if config.elastic_alpha > 0:

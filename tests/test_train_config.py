@@ -21,8 +21,10 @@ from train_helpers import SMALL, only_line, run, strict_json
 
 def test_the_parts_are_the_model_and_augmentation_configs_with_trainings_defaults():
     config = TrainConfig()
-    assert config.model == ModelConfig(init="lecun") and ModelConfig().init == "paper"
-    assert config.augmentation == AugmentConfig(elastic_alpha=2.0) and AugmentConfig().elastic_alpha == 0
+    assert config.model == ModelConfig(init="lecun", reject=True) and ModelConfig().init == "paper"
+    assert not ModelConfig().reject  # weights from before the "not a digit" output still load
+    assert config.augmentation == AugmentConfig(elastic_alpha=2.0, shear=0.3, thickness=1.5)
+    assert AugmentConfig().elastic_alpha == AugmentConfig().shear == AugmentConfig().thickness == 0
     assert not any(f.name in {g.name for g in dataclasses.fields(ModelConfig)} | {g.name for g in
                    dataclasses.fields(AugmentConfig)} for f in dataclasses.fields(TrainConfig))  # no copied field
 
@@ -39,14 +41,17 @@ def test_the_defaults_are_the_settings_that_made_the_shipped_weights():
 def test_every_field_of_the_parts_has_its_flag_and_sets_that_field():
     args = build_parser().parse_args(["--init", "paper", "--activation", "relu", "--c3-table", "full", "--rotate", "3",
                                       "--scale", "0.2", "--shift", "1", "--elastic-alpha", "0", "--elastic-sigma", "5",
-                                      "--no-augment", "--epochs", "2"])
+                                      "--shear", "0.1", "--thickness", "0.5", "--no-reject", "--styles", "0.2",
+                                      "--negatives", "0.05", "--no-augment", "--epochs", "2"])
     config = train_run.resolve_run(args)[0]
-    assert config.model == ModelConfig(activation="relu", c3_table="full", init="paper")
-    assert config.augmentation == AugmentConfig(rotate=3, scale=0.2, shift=1, elastic_alpha=0, elastic_sigma=5)
-    assert (config.augment, config.epochs) == (False, 2)
+    assert config.model == ModelConfig(activation="relu", c3_table="full", init="paper", reject=False)
+    assert config.augmentation == AugmentConfig(rotate=3, scale=0.2, shift=1, elastic_alpha=0, elastic_sigma=5,
+                                                shear=0.1, thickness=0.5)
+    assert (config.augment, config.epochs, config.styles, config.negatives) == (False, 2, 0.2, 0.05)
     help_text = build_parser().format_help()
     flags = [name for name in TrainConfig().flat() if name != "dtype"]
-    assert all(("--no-" if name == "augment" else "--") + name.replace("_", "-") in help_text for name in flags)
+    assert all(("--no-" if name in ("augment", "reject") else "--") + name.replace("_", "-") in help_text
+               for name in flags)
     assert "--dtype" not in help_text  # training is float32
 
 

@@ -27,8 +27,12 @@ class TrainConfig:
     momentum: float = 0.9          # SGD momentum; 0 is plain SGD
     weight_decay: float = 0.0      # L2 penalty on weights (not biases)
     augment: bool = True           # distort each training image afresh every epoch, as `augmentation` says
-    augmentation: AugmentConfig = field(default_factory=lambda: AugmentConfig(elastic_alpha=2.0))
-    model: ModelConfig = field(default_factory=lambda: ModelConfig(init="lecun"))
+    augmentation: AugmentConfig = field(default_factory=lambda: AugmentConfig(
+        elastic_alpha=2.0, shear=0.3, thickness=1.5))
+    styles: float = 0.3            # chance that a 1 or 7 (a third of that for a 0) gets a flag, bar or slash (train/styles.py)
+    negatives: float = 0.1         # non-digits added to every epoch, as a share of the training images (train/negatives.py);
+                                   # used only by a model with the "not a digit" output
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(init="lecun", reject=True))
     seed: int = 0                  # seeds the initial weights, the shuffling and the augmentation
     train_images: int = 0          # use only the first N training images (0: all 60,000)
     test_images: int = 0           # evaluate on the first N test images only (0: all 10,000)
@@ -74,6 +78,10 @@ NUMBERS = {
     "shift": B(float, 0, 14),
     "elastic_alpha": B(float, 0, 10),
     "elastic_sigma": B(float, 0, 20, low_open=True),
+    "shear": B(float, 0, 2),
+    "thickness": B(float, 0, 4),
+    "styles": B(float, 0, 1),
+    "negatives": B(float, 0, 1),
     "seed": B(int, 0, 2 ** 32 - 1),
     "train_images": B(int, 0, 60000),
     "test_images": B(int, 0, 10000),
@@ -96,6 +104,11 @@ HELP = {
     "shift": "max shift, pixels",
     "elastic_alpha": "elastic distortion strength, pixels (0 turns it off)",
     "elastic_sigma": "elastic distortion smoothness, pixels",
+    "shear": "max slant, as a shear factor",
+    "thickness": "max change of stroke width, pixels",
+    "styles": "share of 1s and 7s given a flag or a crossbar (0s: a third of it, a slash)",
+    "negatives": "non-digits per epoch, as a share of the training images",
+    "reject": "no 'not a digit' output (and so no non-digits in training)",
     "activation": "hidden activation: the paper's scaled tanh or ReLU",
     "c3_table": "C3 connections: the paper's Table I or full",
     "init": "initial weights: paper (+-2.4/fan-in) or lecun (variance 1/fan-in)",

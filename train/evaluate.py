@@ -21,7 +21,10 @@ from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
 
 
 def evaluate(model, images, labels, batch_size=1000):
-    """Loss, accuracy, per-class accuracy and the confusion matrix of model on uint8 images (N, 28, 28)."""
+    """Loss, accuracy, per-class accuracy and the confusion matrix of model on uint8 images (N, 28, 28).
+
+    The confusion matrix is (10, outputs): a model with the "not a digit" output has an 11th column,
+    the test digits it refused; they count as errors."""
     losses, predictions = [], []
     for start in range(0, len(images), batch_size):
         logits = model.forward(normalize(images[start:start + batch_size], model.dtype), train=False)
@@ -29,7 +32,7 @@ def evaluate(model, images, labels, batch_size=1000):
         losses.append(softmax_cross_entropy(logits, batch_labels)[0] * len(batch_labels))
         predictions.append(logits.argmax(axis=1))
     predicted = np.concatenate(predictions)
-    confusion = np.zeros((10, 10), dtype=np.int64)           # rows: true digit, columns: predicted
+    confusion = np.zeros((10, model.config.outputs), dtype=np.int64)   # rows: true digit, columns: predicted
     np.add.at(confusion, (labels.astype(np.intp), predicted), 1)
     per_class_total = confusion.sum(axis=1)
     correct = int(np.trace(confusion))
@@ -40,6 +43,7 @@ def evaluate(model, images, labels, batch_size=1000):
         "loss": float(sum(losses) / len(labels)),
         "per_class_accuracy": [float(confusion[d, d] / per_class_total[d]) if per_class_total[d] else None
                                for d in range(10)],
+        "rejected": int(confusion[:, 10:].sum()),
         "confusion": confusion.tolist(),
     }
 
@@ -73,8 +77,10 @@ def main(argv=None):
           % (result["accuracy"], result["correct"], result["total"], 100 * (1 - result["accuracy"]),
              result["loss"], result["seconds"]))
     print("per digit " + "  ".join("%d:%.4f" % (d, a) for d, a in enumerate(result["per_class_accuracy"])))
-    print("confusion (rows: true digit, columns: predicted)")
-    print("      " + " ".join("%5d" % d for d in range(10)))
+    if model.config.reject:
+        print("refused   %d test digits as not a digit (counted as errors above)" % result["rejected"])
+    print("confusion (rows: true digit, columns: predicted%s)" % (", ?: not a digit" if model.config.reject else ""))
+    print("      " + " ".join("%5s" % d for d in list(range(10)) + ["?"] * model.config.reject))
     for d, row in enumerate(result["confusion"]):
         print("  %d:  " % d + " ".join("%5d" % v for v in row))
 

@@ -26,12 +26,13 @@ def plot_results(run_dir, history, confusion):
 
     confusion = np.array(confusion)
     fig, ax = plt.subplots(figsize=(6, 5.5))
-    shown = confusion.astype(float)
+    shown = confusion.astype(float)            # (10, 10), or (10, 11) with a "not a digit" column
     np.fill_diagonal(shown, np.nan)  # the diagonal would drown the errors' colour scale
     im = ax.imshow(shown, cmap="Reds")
     for (i, j), v in np.ndenumerate(confusion):
         ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color="black" if i != j else "#1f5f1f")
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true digit",
+    ax.set(xticks=range(confusion.shape[1]), yticks=range(10), xlabel="predicted (10: not a digit)"
+           if confusion.shape[1] > 10 else "predicted", ylabel="true digit",
            title="Test confusion (%d errors)" % (confusion.sum() - np.trace(confusion)))
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()

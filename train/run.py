@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 
 from lenet_py.augment import augment  # noqa: E402
 from lenet_py.layers import softmax_cross_entropy  # noqa: E402
-from lenet_py.model import LeNet5  # noqa: E402
+from lenet_py.model import NOT_A_DIGIT, LeNet5  # noqa: E402
 from lenet_py.optim import SGD, step_lr  # noqa: E402
 from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import WeightsError, save_weights  # noqa: E402
@@ -34,8 +34,10 @@ from train.data import load_mnist  # noqa: E402
 from train.errors import CheckpointError, TrainError  # noqa: E402
 from train.evaluate import evaluate  # noqa: E402
 from train.folders import check_out, claim_run_dir, refuse_taken  # noqa: E402
+from train.negatives import make_pool  # noqa: E402
 from train.plots import plot_results  # noqa: E402
 from train.stopping import CtrlC, Interrupted, Progress  # noqa: E402
+from train.styles import add_styles  # noqa: E402
 
 # Flags outside TrainConfig: where things are read and written, not how the model is trained.
 LOCATION_FLAGS = ("data", "out", "run_dir", "resume")
@@ -57,7 +59,9 @@ def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None
         if ctrl_c:
             ctrl_c.check()
         batch = order[start:start + config.batch_size]
-        pixels = augment(images[batch], rng, aug) if config.augment else images[batch]
+        pixels = images[batch]
+        if config.augment:
+            pixels = augment(add_styles(pixels, labels[batch], rng, config.styles), rng, aug)
         logits = model.forward(normalize(pixels, model.dtype))
         loss, dlogits, _ = softmax_cross_entropy(logits, labels[batch])
         if not np.isfinite(loss):
@@ -119,19 +123,32 @@ def resolve_run(args):
     return TrainConfig.from_flat(dict(saved, **explicit)), run_dir, checkpoint
 
 
-def train_epochs(model, optimizer, rng, data, config, history, progress, ctrl_c, args):
+def negatives_per_epoch(config, train_count):
+    return int(round(config.negatives * train_count)) if config.model.reject else 0
+
+
+def with_negatives(images, labels, pool, count, rng):
+    """The training images followed by ``count`` non-digits drawn from the pool, labelled NOT_A_DIGIT."""
+    if not count:
+        return images, labels
+    picked = pool[rng.choice(len(pool), count, replace=False)]
+    return np.concatenate([images, picked]), np.concatenate([labels, np.full(count, NOT_A_DIGIT, labels.dtype)])
+
+
+def train_epochs(model, optimizer, rng, data, pool, config, history, progress, ctrl_c, args):
     from tqdm import tqdm
     (train_images, train_labels), (test_images, test_labels) = data
-    steps = -(-len(train_images) // config.batch_size)
+    extra = negatives_per_epoch(config, len(train_images))
+    steps = -(-(len(train_images) + extra) // config.batch_size)
     for epoch in range(progress.done, config.epochs):
         progress.epoch = epoch
         ctrl_c.check()
         lr = step_lr(config.lr, epoch, config.lr_step, config.lr_decay)
         started = time.perf_counter()
+        images, labels = with_negatives(train_images, train_labels, pool, extra, rng)
         with tqdm(total=steps, desc="epoch %d/%d" % (epoch + 1, config.epochs), unit="batch",
                   file=sys.stderr, dynamic_ncols=True) as bar:
-            train_loss, train_acc = train_epoch(model, optimizer, train_images, train_labels, config, lr, rng,
-                                                bar, ctrl_c)
+            train_loss, train_acc = train_epoch(model, optimizer, images, labels, config, lr, rng, bar, ctrl_c)
             test = evaluate(model, test_images, test_labels)
             check_finite(model, optimizer, test["loss"])
             bar.set_postfix(loss="%.4f" % train_loss, acc="%.4f" % train_acc, test_acc="%.4f" % test["accuracy"])
@@ -194,7 +211,7 @@ def prepare(args, progress):
     if config.test_images:
         test_images, test_labels = test_images[:config.test_images], test_labels[:config.test_images]
 
-    init_seed, train_seed = np.random.SeedSequence(config.seed).spawn(2)
+    init_seed, train_seed, pool_seed = np.random.SeedSequence(config.seed).spawn(3)
     model = LeNet5(config.model, np.random.default_rng(init_seed))
     optimizer = SGD(config.momentum, config.weight_decay)
     rng = np.random.default_rng(train_seed)
@@ -210,7 +227,12 @@ def prepare(args, progress):
         progress.run_dir, progress.created = claim_run_dir(run_dir, cli.DEFAULT_RUNS, {
             "config": dataclasses.asdict(config), "data": args.data, "out": args.out})
     data = ((train_images, train_labels), (test_images, test_labels))
-    return config, model, optimizer, rng, data, history
+    # Made afresh from its own seed, so a resumed run gets the very same pool without storing it.
+    extra = negatives_per_epoch(config, len(train_images))
+    if extra:
+        print("making %d non-digits for the 'not a digit' output" % (2 * extra), file=sys.stderr)
+    pool = make_pool(train_images, 2 * extra, np.random.default_rng(pool_seed))
+    return config, model, optimizer, rng, data, pool, history
 
 
 def main(argv=None):
@@ -219,8 +241,8 @@ def main(argv=None):
     previous_handler = signal.signal(signal.SIGINT, ctrl_c)
     restore_handler = True
     try:
-        config, model, optimizer, rng, data, history = prepare(args, progress)
-        train_epochs(model, optimizer, rng, data, config, history, progress, ctrl_c, args)
+        config, model, optimizer, rng, data, pool, history = prepare(args, progress)
+        train_epochs(model, optimizer, rng, data, pool, config, history, progress, ctrl_c, args)
         finish(model, history, data[1], config, progress, ctrl_c, args)
     except TrainError as exc:  # the project's own refusals; anything else is a bug and keeps its traceback
         cli.fail(str(exc))

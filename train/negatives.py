@@ -1,0 +1,88 @@
+"""Drawings that are not one digit, made from MNIST and random pen strokes, for the "not a digit" output.
+
+A softmax over ten digits must name a digit for anything: a letter B is "8, 99.9% sure". The
+model gets an 11th output trained on these, so "not sure" is something it has learned rather than
+only a threshold. Three kinds, all from MNIST's training images or random numbers, nothing else:
+
+- pairs: two MNIST digits side by side (touching, apart or slightly overlapping), fitted into the
+  frame as one drawing; what a person writing "47" on a one-digit pad makes;
+- scribbles: one to three random smooth pen paths (a random walk whose heading drifts);
+- polylines: random straight-sided shapes with five or more corners, open or closed.
+
+The validation set of letters and doodles (scripts/nondigits.py) is made separately, by hand, and
+nothing here is derived from it, so its rejection figure measures generalisation.
+"""
+import numpy as np
+
+from lenet_py.preprocess import EmptyDrawing, canvas_to_mnist
+from lenet_py.strokes import strokes_to_mnist
+
+KINDS = ("pair", "scribble", "polyline")
+SHARES = (0.45, 0.3, 0.25)  # how the pool is split between the kinds
+INK = 64                       # brighter than this (0..255) counts as ink when cropping a digit
+
+
+def _crop(image):
+    rows = np.flatnonzero(image.max(axis=1) > INK)
+    cols = np.flatnonzero(image.max(axis=0) > INK)
+    return image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def pair(first, second, rng):
+    """Two (28, 28) digits -> one (28, 28) image of both side by side, fitted as MNIST fits one digit."""
+    a, b = _crop(first), _crop(second)
+    height = max(a.shape[0], b.shape[0])
+    gap = int(rng.integers(-3, 7))                                   # < 0 overlaps, as joined handwriting does
+    drop = int(rng.integers(-height // 6, height // 6 + 1))          # a wavy baseline
+    canvas = np.zeros((2 * height + 8, a.shape[1] + b.shape[1] + 16), dtype=np.float64)
+    top = height // 2 + 4
+    canvas[top:top + a.shape[0], 4:4 + a.shape[1]] = a
+    left = 4 + a.shape[1] + gap
+    region = canvas[top + drop:top + drop + b.shape[0], left:left + b.shape[1]]
+    np.maximum(region, b, out=region)
+    return canvas_to_mnist(canvas.astype(np.uint8))
+
+
+def scribble(rng):
+    """One to three random smooth paths, in any units."""
+    strokes = []
+    for _ in range(int(rng.integers(1, 4))):
+        steps = int(rng.integers(12, 60))
+        turn = rng.normal(0.0, rng.uniform(0.3, 1.2), steps)         # heading drift per step, radians
+        heading = rng.uniform(0, 2 * np.pi) + np.cumsum(turn)
+        path = np.cumsum(np.stack([np.cos(heading), np.sin(heading)], axis=1), axis=0)
+        strokes.append(path + rng.normal(0, 3, 2))
+    return strokes
+
+
+def polyline(rng):
+    """A random shape of straight sides with 5 to 9 corners, closed half the time, as one or two strokes."""
+    corners = rng.uniform(0, 1, (int(rng.integers(5, 10)), 2))
+    if rng.random() < 0.5:
+        corners = np.vstack([corners, corners[:1]])
+    if rng.random() < 0.3:
+        cut = int(rng.integers(2, len(corners) - 1))
+        return [corners[:cut], corners[cut:]]
+    return [corners]
+
+
+def make_pool(images, count, rng):
+    """(count, 28, 28) uint8 non-digits from MNIST images (N, 28, 28); the kinds in SHARES."""
+    counts = np.floor(np.array(SHARES) * count).astype(int)
+    counts[0] += count - counts.sum()
+    out = []
+    for kind, n in zip(KINDS, counts):
+        for _ in range(n):
+            out.append(_one(kind, images, rng))
+    return np.clip(np.round(np.array(out, dtype=np.float64).reshape(-1, 28, 28)), 0, 255).astype(np.uint8)
+
+
+def _one(kind, images, rng):
+    if kind == "pair":
+        i, j = rng.integers(0, len(images), 2)
+        return pair(images[i], images[j], rng)
+    strokes = scribble(rng) if kind == "scribble" else polyline(rng)
+    try:
+        return strokes_to_mnist(strokes, pen=rng.uniform(1.6, 3.6))
+    except EmptyDrawing:  # cannot happen for these shapes; a blank would only teach that blanks are not digits
+        return np.zeros((28, 28))
