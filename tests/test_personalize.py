@@ -7,11 +7,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from canvas_digits import drawn_one, drawn_seven
+from canvas_digits import stroked
 from conftest import REPO
 from lenet_py.personalize import PersonalizeConfig, Personalizer
-from lenet_py.preprocess import EmptyDrawing, canvas_to_mnist
+from lenet_py.preprocess import EmptyDrawing
 from lenet_py.recognizer import Recognizer
+from lenet_py.strokes import strokes_to_mnist
 from lenet_py.weights import load_weights
 
 
@@ -25,12 +26,18 @@ def recognizer(tmp_path, mnist_dir):
     return r
 
 
+def varied_seven(i):
+    return stroked(7, 0.1 + 0.03 * i, 0.1 + 0.02 * i, 0.5 + 0.02 * i, slant=0.05 * (i - 2), jitter=0.04, seed=i)
+
+
 def test_corrections_teach_a_new_label(recognizer):
-    assert recognizer.predict(drawn_seven())["digit"] == 7
+    assert recognizer.predict(stroked(7))["digit"] == 7
     for i in range(5):
-        result = recognizer.learn(drawn_seven(left=30 + 8 * i, top=30 + 5 * i, size=140 + 6 * i), 1)
+        result = recognizer.learn(varied_seven(i), 1)
     assert result["corrections"] == 5 and result["digit"] == 1
-    assert recognizer.predict(drawn_seven(left=70, top=60, size=150))["digit"] == 1  # a drawing it was not taught
+    unseen = varied_seven(7)
+    assert all(unseen != varied_seven(i) for i in range(5))
+    assert recognizer.predict(unseen)["digit"] == 1  # a drawing it was not taught
 
 
 def test_learning_uses_replay_so_mnist_is_not_forgotten(recognizer, mnist_dir):
@@ -52,8 +59,8 @@ def test_learning_uses_replay_so_mnist_is_not_forgotten(recognizer, mnist_dir):
                                             np.random.default_rng(0))
         before = evaluate(model, images, labels)["accuracy"]
         for i in range(10):
-            result = learner.learn(drawn_one(left=100 + 8 * i, top=30 + 5 * i, size=150 + 6 * i,
-                                             slant=0.05 * (i % 4)), 7)
+            result = learner.learn(stroked(1, 0.3 + 0.02 * i, 0.1 + 0.01 * i, 0.5 + 0.02 * i,
+                                           slant=0.08 * (i % 4) - 0.1, jitter=0.03, seed=i), 7)
         assert result["digit"] == 7  # learned either way: the comparison is between two learners that learned
         drops[replay] = before - evaluate(model, images, labels)["accuracy"]
     with_replay, without = drops[PersonalizeConfig().replay], drops[0]
@@ -64,14 +71,14 @@ def test_learning_uses_replay_so_mnist_is_not_forgotten(recognizer, mnist_dir):
 def test_an_empty_canvas_is_not_learned(recognizer):
     weights = dict((k, v.copy()) for k, v in recognizer.model.named_params())
     with pytest.raises(EmptyDrawing):
-        recognizer.learn(np.zeros((280, 280), dtype=np.uint8), 3)
+        recognizer.learn([], 3)
     assert recognizer.corrections == 0
     assert all(np.array_equal(weights[k], v) for k, v in recognizer.model.named_params())
 
 
 def test_a_label_must_be_a_digit(recognizer):
     with pytest.raises(ValueError, match="digit"):
-        recognizer.personalizer.learn(canvas_to_mnist(drawn_seven()), 10)
+        recognizer.personalizer.learn(strokes_to_mnist(stroked(7)), 10)
 
 
 def test_replay_needs_matching_labels(recognizer):
@@ -80,9 +87,9 @@ def test_replay_needs_matching_labels(recognizer):
 
 
 def test_saved_and_exported_weights_load_in_cpython(recognizer, tmp_path):
-    recognizer.learn(drawn_seven(), 1)
-    ink = drawn_seven(left=50, top=50, size=160)
-    expected = recognizer.predict(ink)["probabilities"]
+    recognizer.learn(stroked(7), 1)
+    strokes = varied_seven(3)
+    expected = recognizer.predict(strokes)["probabilities"]
     data = recognizer.export_zip(str(tmp_path / "export"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
@@ -91,5 +98,5 @@ def test_saved_and_exported_weights_load_in_cpython(recognizer, tmp_path):
     model, manifest = load_weights(str(tmp_path / "unzipped" / "lenet_py-weights-personal"))
     assert manifest["personalised"]["corrections"] == 1
     reloaded = Recognizer(model, manifest)
-    np.testing.assert_allclose(reloaded.predict(ink)["probabilities"], expected, atol=1e-7)
+    np.testing.assert_allclose(reloaded.predict(strokes)["probabilities"], expected, atol=1e-7)
     assert reloaded.corrections == 1

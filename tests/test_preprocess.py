@@ -58,10 +58,15 @@ def test_network_input_shape_and_levels():
 
 def test_shipped_model_reads_a_drawn_seven():
     import os
+    from canvas_digits import stroked
     from conftest import REPO
     from lenet_py.recognizer import Recognizer
     recognizer = Recognizer.from_folder(os.path.join(REPO, "weights"))
     for left, top, size in [(60, 40, 180), (5, 5, 70), (200, 190, 75)]:
-        result = recognizer.predict(drawn_seven(left=left, top=top, size=size, width=max(6, size // 10)))
+        # As pixels (an image of a drawing) and as the strokes the page sends (canvas units: /280).
+        result = recognizer.predict_ink(drawn_seven(left=left, top=top, size=size, width=max(6, size // 10)))
         assert result["digit"] == 7, (left, top, size, result["probabilities"])
-    assert recognizer.predict(np.zeros((50, 50))) == {"empty": True}
+        result = recognizer.predict(stroked(7, left / 280, top / 280, size / 280))
+        assert result["digit"] == 7, (left, top, size, result["probabilities"])
+    assert recognizer.predict_ink(np.zeros((50, 50))) == {"empty": True}
+    assert recognizer.predict([]) == {"empty": True}

@@ -1,4 +1,4 @@
-"""The page in Chromium: drawing, predictions, parity with CPython, offline, errors, stress."""
+"""The page in Chromium: drawing, predictions, "not sure", parity with CPython, offline, errors, stress."""
 import os
 import time
 from urllib.parse import urlsplit
@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO
 from scripts.drawing import DIGITS, draw
-from web_helpers import settle
+from web_helpers import SCRIBBLE, settle, shown_probabilities
 from lenet_py.recognizer import Recognizer
 
 ARTIFACTS = os.path.join(REPO, "test-artifacts")
@@ -18,11 +18,6 @@ PLACES = {  # (left, top, size) as fractions of the canvas side
     "bottom-right": (0.6, 0.55, 0.4),
     "whole-canvas": (0.0, 0.0, 1.0),
 }
-
-
-def shown_probabilities(page):
-    return [float(v) for v in page.eval_on_selector_all(
-        "[data-testid=probabilities] li", "items => items.map(li => li.dataset.probability)")]
 
 
 @pytest.mark.parametrize("place", PLACES)
@@ -47,10 +42,9 @@ def test_high_dpi_screen_has_no_pointer_offset(browser, site):
     draw(page, DIGITS[1], 0.05, 0.1, 0.3)
     settle(page)
     assert page.inner_text("[data-testid=prediction]") == "1"
-    ink = np.array(page.evaluate("Array.from(window.lenetDebug.lastInk.ink)")).reshape(280, 280)
-    cols = np.flatnonzero(ink.max(axis=0) > 0)
-    # The stroke was drawn at 0.05 + 0.5 * 0.3 = 20% of the width; the ink must be there, not scaled by the DPR.
-    assert abs(cols.mean() / 280 - 0.20) < 0.02
+    xs = [x for stroke in page.evaluate("window.lenetDebug.lastStrokes") for x, y in stroke]
+    # The stroke was drawn at 0.05 + 0.5 * 0.3 = 20% of the width; it must be sent there, not scaled by the DPR.
+    assert abs(np.mean(xs) - 0.20) < 0.02
     context.close()
 
 
@@ -58,9 +52,16 @@ def test_probabilities_sum_to_one_and_match_the_shown_digit(app):
     draw(app, DIGITS[3])
     settle(app)
     probs = shown_probabilities(app)
-    assert len(probs) == 10 and sum(probs) == pytest.approx(1.0, abs=1e-6)
+    # With the model's "not a digit" output (0 for a model without one) they make up the whole.
+    not_digit = float(app.get_attribute("[data-testid=probabilities] li[data-digit=none]", "data-probability"))
+    assert len(probs) == 10 and sum(probs) + not_digit == pytest.approx(1.0, abs=1e-6)
     assert str(int(np.argmax(probs))) == app.inner_text("[data-testid=prediction]")
     assert app.inner_text("[data-testid=confidence]").endswith("% sure")
+    app.wait_for_timeout(200)  # the bars' width transition
+    # Each bar is filled in proportion to its probability, on screen and not only in an attribute.
+    filled = app.eval_on_selector_all("[data-testid=probabilities] li", """items => items.map((li) =>
+        li.querySelector('.fill').getBoundingClientRect().width / li.querySelector('.track').getBoundingClientRect().width)""")
+    np.testing.assert_allclose(filled, probs + [not_digit], atol=0.01)
 
 
 def test_empty_canvas_says_draw_a_digit_and_clear_returns_to_it(app):
@@ -88,9 +89,10 @@ def test_undo_removes_the_last_stroke(app):
     draw(app, DIGITS[0])
     settle(app)
     before = shown_probabilities(app)
-    ink_before = app.evaluate("Array.from(window.lenetDebug.lastInk.ink)")
+    app.evaluate("() => { window.strokesBefore = JSON.stringify(window.lenetDebug.lastStrokes); }")
+    sent = "() => JSON.stringify(window.lenetDebug.lastStrokes) %s window.strokesBefore"
     draw(app, [[(0.0, 1.0), (1.0, 0.0)]])  # a stray slash across the 0
-    app.wait_for_function("() => Array.from(window.lenetDebug.lastInk.ink).join() !== %r" % ",".join(map(str, ink_before)))
+    app.wait_for_function(sent % "!==")
     for how in ("button", "ctrl+z"):
         if how == "button":
             app.click("[data-testid=undo]")
@@ -98,7 +100,7 @@ def test_undo_removes_the_last_stroke(app):
             draw(app, [[(0.0, 1.0), (1.0, 0.0)]])
             app.wait_for_timeout(200)
             app.keyboard.press("Control+z")
-        app.wait_for_function("() => Array.from(window.lenetDebug.lastInk.ink).join() === %r" % ",".join(map(str, ink_before)))
+        app.wait_for_function(sent % "===")
         settle(app)
         app.wait_for_timeout(100)
         assert shown_probabilities(app) == before
@@ -106,20 +108,61 @@ def test_undo_removes_the_last_stroke(app):
     app.wait_for_selector("[data-testid=hint]", state="visible")
 
 
-def test_browser_matches_cpython_on_the_same_canvas_pixels(app):
+def test_browser_matches_cpython_on_the_same_strokes(app):
     recognizer = Recognizer.from_folder(os.path.join(REPO, "weights"))
-    for digit, place in [(2, "centre"), (8, "bottom-right"), (4, "top-left-small")]:
+    for strokes, place in [(DIGITS[2], "centre"), (DIGITS[8], "bottom-right"), (DIGITS[4], "top-left-small"),
+                           (SCRIBBLE, "centre")]:
         app.keyboard.press("Escape")
-        draw(app, DIGITS[digit], *PLACES[place])
+        draw(app, strokes, *PLACES[place])
         settle(app)
         app.wait_for_timeout(200)
-        sent = app.evaluate("({...window.lenetDebug.lastInk, ink: Array.from(window.lenetDebug.lastInk.ink)})")
+        sent = app.evaluate("window.lenetDebug.lastStrokes")
         shown = app.evaluate("window.lenetDebug.lastResult")
-        ink = np.array(sent["ink"], dtype=np.uint8).reshape(sent["height"], sent["width"])
-        expected = recognizer.predict(ink)
+        expected = recognizer.predict(sent)
         np.testing.assert_allclose(shown["probabilities"], expected["probabilities"], atol=1e-4)
+        assert shown["not_digit"] == pytest.approx(expected["not_digit"], abs=1e-4)
         assert shown["image"] == expected["image"]
+        assert (shown["digit"], shown["reason"]) == (expected["digit"], expected["reason"])
         np.testing.assert_allclose(shown_probabilities(app), expected["probabilities"], atol=1e-4)
+
+
+IN_VIEWPORT = """el => { const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
+PREVIEW_HAS_INK = """c => c.getContext('2d').getImageData(0, 0, 28, 28).data.some((v, i) => i % 4 === 0 && v > 0)"""
+
+
+@pytest.mark.parametrize("drawing", ["dot", "scribble"])
+def test_a_dot_or_a_scribble_is_answered_not_sure(app, drawing):
+    if drawing == "dot":  # a single click
+        box = app.locator("[data-testid=canvas]").bounding_box()
+        app.mouse.click(box["x"] + 0.4 * box["width"], box["y"] + 0.3 * box["height"])
+    else:
+        draw(app, SCRIBBLE)
+    settle(app)
+    result = app.evaluate("window.lenetDebug.lastResult")
+    assert result["unsure"] is True and result["digit"] is None, result["probabilities"]
+    if drawing == "dot":
+        assert result["reason"] == "it is too small to be a digit"
+    assert app.get_attribute("body", "data-prediction") == "unsure"
+    assert app.inner_text("[data-testid=prediction]") == "" and app.inner_text("[data-testid=confidence]") == ""
+    message = app.locator("[data-testid=unsure]")
+    assert message.is_visible() and message.evaluate(IN_VIEWPORT)  # on screen, not only in the DOM
+    assert message.inner_text() == "Not sure: " + result["reason"]
+    # What the network made of it is still shown: the ten bars, "not a digit", the 28x28 image.
+    assert shown_probabilities(app) == pytest.approx(result["probabilities"])
+    none = app.locator("[data-testid=probabilities] li[data-digit=none]")
+    assert none.is_visible() and "not a digit" in none.inner_text()
+    assert float(none.get_attribute("data-probability")) == pytest.approx(result["not_digit"])
+    assert app.eval_on_selector("[data-testid=preview]", PREVIEW_HAS_INK)
+    if drawing == "scribble":
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        app.screenshot(path=os.path.join(ARTIFACTS, "not-sure-scribble.png"), full_page=True)
+    # A digit drawn next is claimed again, and the message goes.
+    app.keyboard.press("Escape")
+    draw(app, DIGITS[7])
+    settle(app)
+    assert app.inner_text("[data-testid=prediction]") == "7" and app.get_attribute("body", "data-prediction") == "7"
+    assert app.is_hidden("[data-testid=unsure]")
 
 
 def test_feature_maps_panel_shows_c1_and_c3(app):

@@ -58,3 +58,28 @@ def test_built_folder_works_on_a_plain_static_server(page, tmp_path, runtime_rea
         assert page.inner_text("[data-testid=prediction]") == "4"
     finally:
         server.shutdown()
+
+
+# A second worker of the page's own, driven directly: requests the page itself never makes.
+RAW_PREDICTIONS = """async () => {
+  const payloads = [{strokes: "[[[0.1, 0.2]]]"}, {strokes: [[[0.1, 0.2], [NaN, 0.3]]]}, {strokes: [[[0.5, 0.1], [0.5, 0.9]]]}];
+  const worker = new Worker('worker.js');
+  const answers = [];
+  for (const [id, payload] of payloads.entries()) {
+    answers.push(await new Promise((resolve) => {
+      worker.onmessage = (event) => { if (event.data.id === id) resolve(event.data); };
+      worker.postMessage({id, type: 'predict', payload});
+    }));
+  }
+  worker.terminate();
+  return answers;
+}"""
+
+
+def test_the_worker_refuses_strokes_that_are_not_an_array_and_lenet_py_bad_points(app):
+    not_array, nan, fine = app.evaluate(RAW_PREDICTIONS)
+    assert not_array == {"id": 0, "ok": False, "error": "strokes must be an array of strokes"}
+    # NaN arrives as JSON null; lenet_py refuses it, and its one line is shown as a Python error.
+    assert nan["ok"] is False and nan["error"] == (
+        "Python error: ValueError: stroke 0 has a coordinate that is not a finite canvas position")
+    assert fine["ok"] is True and fine["payload"]["digit"] == 1

@@ -10,7 +10,7 @@ from conftest import REPO
 from scripts.drawing import DIGITS, draw
 from lenet_py.recognizer import Recognizer
 from lenet_py.weights import load_weights
-from web_helpers import settle
+from web_helpers import SCRIBBLE, settle
 
 STORED_CORRECTIONS = """
 () => new Promise((resolve) => {
@@ -151,13 +151,25 @@ def test_export_loads_in_cpython_with_the_same_probabilities(app, tmp_path):
     folder = tmp_path / "unzipped" / "lenet_py-weights-personal"
     model, manifest = load_weights(str(folder))
     assert manifest["personalised"]["corrections"] == 2
-    sent = app.evaluate("({...window.lenetDebug.lastInk, ink: Array.from(window.lenetDebug.lastInk.ink)})")
-    ink = np.array(sent["ink"], dtype=np.uint8).reshape(sent["height"], sent["width"])
-    expected = Recognizer(model, manifest).predict(ink)["probabilities"]
+    sent = app.evaluate("window.lenetDebug.lastStrokes")
+    expected = Recognizer(model, manifest).predict(sent)["probabilities"]
     shown = app.evaluate("window.lenetDebug.lastResult.probabilities")
     np.testing.assert_allclose(shown, expected, atol=1e-4)
-    shipped = Recognizer.from_folder(os.path.join(REPO, "weights")).predict(ink)["probabilities"]
+    shipped = Recognizer.from_folder(os.path.join(REPO, "weights")).predict(sent)["probabilities"]
     assert abs(shipped[7] - expected[7]) > 0.05  # really the personalised weights
+
+
+def test_teaching_works_from_a_not_sure_answer(app):
+    """Not sure is no dead end: the person says which digit it is, and it is learned."""
+    redraw(app, (0.2, 0.15, 0.65), SCRIBBLE)
+    assert app.get_attribute("body", "data-prediction") == "unsure"
+    before = app.evaluate("window.lenetDebug.lastResult.probabilities[4]")
+    assert app.is_enabled("[data-testid=teach-4]")
+    teach(app, 4)
+    assert app.evaluate("window.lenetDebug.lastResult.probabilities[4]") > before
+    assert "Learned: 4" in app.inner_text("[data-testid=teach-status]")
+    assert "1 correction" in app.inner_text("[data-testid=personal]")
+    wait_until_stored(app, 1)
 
 
 def test_a_correction_of_an_empty_canvas_is_refused(app):

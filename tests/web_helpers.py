@@ -1,5 +1,5 @@
-"""What the browser tests share: waiting for a shown prediction, and a copy of the site with
-something broken. Fixtures (site, page, app) live in conftest.py."""
+"""What the browser tests share: waiting for a shown answer, the bars as shown, a scribble, and a
+copy of the site with something broken. Fixtures (site, page, app) live in conftest.py."""
 import contextlib
 import os
 import shutil
@@ -8,10 +8,21 @@ from conftest import REPO, start_server
 
 
 def settle(page):
-    """Wait until the page has shown a prediction for the drawing as it is now."""
-    page.wait_for_function("() => window.lenetDebug.lastResult && !window.lenetDebug.lastResult.empty")
-    page.wait_for_timeout(50)
-    page.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent !== ''")
+    """Wait until the page shows the answer for the drawing as it is now (a digit or "not sure", whose
+    prediction text is empty): body[data-busy] is "false" once it is on screen."""
+    page.wait_for_function("() => document.body.dataset.busy === 'false' && window.lenetDebug.lastResult !== null"
+                           " && !window.lenetDebug.lastResult.empty")
+
+
+def shown_probabilities(page):
+    """The ten digits' bars as shown (the "not a digit" bar, data-digit="none", is not one of them)."""
+    return [float(v) for v in page.eval_on_selector_all(
+        "[data-testid=probabilities] li[data-digit]:not([data-digit=none])",
+        "items => items.map(li => li.dataset.probability)")]
+
+
+# A scribble: a zigzag across the box, no digit (in unit-box coordinates, for draw()).
+SCRIBBLE = [[(0.1 + 0.1 * i, 0.3 if i % 2 else 0.7) for i in range(9)]]
 
 
 @contextlib.contextmanager

@@ -1,23 +1,19 @@
 // The page: wires the drawing pad, the model's worker, the result view and teaching together, and
-// schedules predictions. It knows nothing about the model: it sends canvas ink to the worker client
-// and shows the plain data it gets back.
+// schedules predictions. It knows nothing about the model: it sends the pad's strokes to the worker
+// client and shows the plain data it gets back.
 import { Pad } from "./pad.js";
 import { setUpTeaching } from "./teach.js";
 import { ModelClient } from "./worker-client.js";
 import { showAbout, showEmpty, showError, showNotice, showPersonal, showProgress, showResult } from "./view.js";
 
-const INK_SIZE = 280;           // the model gets the drawing re-rendered at 280x280, whatever the DPI
 const LIVE_INTERVAL_MS = 90;    // while drawing, predict at most this often
 
 const $ = (id) => document.getElementById(id);
-const inkCanvas = document.createElement("canvas");
-inkCanvas.width = inkCanvas.height = INK_SIZE;
-const inkCtx = inkCanvas.getContext("2d", { willReadFrequently: true });
 
-// Test and benchmark hooks: the last ink sent, the last result, and pen-up-to-render timings.
-const debug = (window.lenetDebug = { lastInk: null, lastResult: null, timings: [], learnTimings: [], predictions: 0 });
+// Test and benchmark hooks: the last strokes sent, the last result, and pen-up-to-render timings.
+const debug = (window.lenetDebug = { lastStrokes: null, lastResult: null, timings: [], learnTimings: [], predictions: 0 });
 
-const pad = new Pad($("canvas"), { changed: (immediate) => inkChanged(immediate), penUp: () => schedulePrediction(true) });
+const pad = new Pad($("canvas"), { changed: (immediate) => drawingChanged(immediate), penUp: () => schedulePrediction(true) });
 let showFeatures = false;
 let modelReady = false;
 
@@ -36,28 +32,20 @@ $("features-toggle").addEventListener("click", () => {
   showFeatures = !showFeatures;
   $("features-toggle").setAttribute("aria-pressed", String(showFeatures));
   $("features").hidden = !showFeatures;
-  inkChanged(true);  // not the ink, but what is asked of the worker
+  drawingChanged(true);  // not the drawing, but what is asked of the worker
 });
 
 // ---- predictions ------------------------------------------------------------------------------
 
-let version = 0;           // bumped by every change to the ink (not by pen-up, which adds none)
-let shownVersion = -1;     // the ink version whose prediction is on screen
+let version = 0;           // bumped by every change to the drawing (not by pen-up, which adds none)
+let shownVersion = -1;     // the drawing version whose prediction is on screen
 let inFlightVersion = null;
-let queued = false;        // the ink changed while a prediction was running
+let queued = false;        // the drawing changed while a prediction was running
 let liveTimer = null;
 let lastSent = 0;
 let penUpAt = null;        // latency is measured from pen-up (or clear, undo) to the frame that shows it
 
-function inkPixels() {
-  pad.render(inkCtx, INK_SIZE);
-  const rgba = inkCtx.getImageData(0, 0, INK_SIZE, INK_SIZE).data;
-  const ink = new Uint8Array(INK_SIZE * INK_SIZE);
-  for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i + 3];  // alpha is the ink
-  return ink;
-}
-
-function inkChanged(immediate) {
+function drawingChanged(immediate) {
   version++;
   teaching.update();
   schedulePrediction(immediate);
@@ -93,7 +81,7 @@ function schedulePrediction(immediate) {
     return;
   }
   if (shownVersion === version) {
-    if (immediate) markRendered();  // the live prediction already shows this very ink
+    if (immediate) markRendered();  // the live prediction already shows this very drawing
     setBusy(false);
     return;
   }
@@ -117,10 +105,10 @@ async function predictNow() {
   }
   const sent = (inFlightVersion = version);
   lastSent = performance.now();
-  const ink = inkPixels();
-  debug.lastInk = { width: INK_SIZE, height: INK_SIZE, ink: ink.slice() };  // a copy: ink's buffer moves to the worker
+  const strokes = pad.drawing();  // the stroke being drawn included: live predictions see it
+  debug.lastStrokes = pad.drawing();  // its own copy, whatever happens to the one sent
   try {
-    const result = await client.predict(ink, INK_SIZE, INK_SIZE, showFeatures);
+    const result = await client.predict(strokes, showFeatures);
     if (!pad.empty) {  // a result for a drawing since cleared is dropped
       present(result);
       shownVersion = sent;
@@ -144,7 +132,7 @@ async function predictNow() {
 
 const client = new ModelClient("worker.js");
 const teaching = setUpTeaching({
-  client, pad, debug, inkPixels, present, inkChanged, inkSize: INK_SIZE,
+  client, pad, debug, present, drawingChanged,
   isReady: () => modelReady, version: () => version, features: () => showFeatures,
   markShown: (shown) => { shownVersion = shown; },
 });

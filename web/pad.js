@@ -1,7 +1,8 @@
-// The drawing pad: strokes in canvas units (0..1), drawn with mouse, finger or pen, rendered at any
-// resolution. It knows nothing of the model; it tells `on.changed(immediate)` when the ink changes
-// (immediate for clear and undo) and `on.penUp()` when a stroke ends (which adds no ink).
-const STROKE = 0.075;  // pen width as a fraction of the canvas side: MNIST-like strokes after scaling
+// The drawing pad: strokes in canvas units (0..1), drawn with mouse, finger or pen. It knows nothing
+// of the model; it tells `on.changed(immediate)` when the ink changes (immediate for clear and undo)
+// and `on.penUp()` when a stroke ends (which adds no ink). The model gets the strokes themselves
+// (`drawing()`), not these pixels: it draws them with a pen sized to the digit.
+const STROKE = 0.075;  // pen width on screen, as a fraction of the canvas side; only for the eye
 
 export class Pad {
   constructor(canvas, on) {
@@ -18,6 +19,13 @@ export class Pad {
 
   get empty() {
     return !this.strokes.length && !this.current;
+  }
+
+  // The drawing as it is now, the stroke being drawn included: a deep copy, so that the caller's
+  // snapshot stays as it was while the pen keeps adding points.
+  drawing() {
+    const all = this.current ? [...this.strokes, this.current] : this.strokes;
+    return all.map((stroke) => stroke.map(([x, y]) => [x, y]));
   }
 
   resize() {

@@ -4,8 +4,9 @@ import { showError, showPersonal } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 
-// app: what app.js shares: {client, pad, debug, inkSize, inkPixels(), isReady(), version(), present(result),
-// markShown(version), inkChanged(immediate), features()}
+// app: what app.js shares: {client, pad, debug, isReady(), version(), present(result), markShown(version),
+// drawingChanged(immediate), features()}. Teaching works whatever the answer, "not sure" included:
+// the person says which digit the drawing is.
 export function setUpTeaching(app) {
   let learning = false;
   const buttons = [];
@@ -44,17 +45,19 @@ export function setUpTeaching(app) {
     update();
     status.textContent = `Learning that this is a ${label}…`;
     const sent = app.version();
+    const strokes = app.pad.drawing();
     try {
-      const result = await app.client.learn(app.inkPixels(), app.inkSize, app.inkSize, label, app.features());
+      const result = await app.client.learn(strokes, label, app.features());
       if (result.refused) {
         status.textContent = `Not learned: ${result.refused}.`;
         return;
       }
       if (sent === app.version()) {
+        app.debug.lastStrokes = strokes;  // the answer on screen is for these strokes
         app.present(result);
         app.markShown(sent);
       } else {
-        app.inkChanged(true);  // the drawing changed while learning: predict the new one with the new weights
+        app.drawingChanged(true);  // the drawing changed while learning: predict the new one with the new weights
       }
       requestAnimationFrame(() => app.debug.learnTimings.push(performance.now() - started));
       const p = (100 * result.probabilities[label]).toFixed(1);
@@ -74,7 +77,7 @@ export function setUpTeaching(app) {
       await app.client.reset();
       showPersonal(0);
       $("teach-status").textContent = "Back to the shipped model.";
-      app.inkChanged(true);
+      app.drawingChanged(true);
     } catch (err) {
       showError(err.message);
     }

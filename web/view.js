@@ -1,13 +1,20 @@
-// The result view: the answer, the ten bars, the 28x28 preview, feature maps, notices and errors.
-// It draws the plain data the worker returns (bytes 0..255 with shapes and captions) and knows
-// nothing about the model.
+// The result view: the answer (a digit, or "not sure" and why), the bars, the 28x28 preview, feature
+// maps, notices and errors. It draws the plain data the worker returns (bytes 0..255 with shapes and
+// captions) and knows nothing about the model.
 const $ = (id) => document.getElementById(id);
 
+// Ten bars with data-digit 0-9, then the model's "not a digit" output as data-digit="none": selectors
+// for the digits' bars (li[data-digit]:not([data-digit=none])) still find exactly ten.
 const bars = [];
-for (let d = 0; d < 10; d++) {
+for (const key of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "none"]) {
   const li = document.createElement("li");
-  li.dataset.digit = String(d);
-  li.innerHTML = `<span>${d}</span><span class="track"><span class="fill"></span></span><span class="value"></span>`;
+  li.dataset.digit = key;
+  const label = document.createElement("span");
+  label.className = "label";
+  label.textContent = key === "none" ? "not a digit" : key;
+  li.appendChild(label);
+  li.insertAdjacentHTML("beforeend", `<span class="track"><span class="fill"></span></span><span class="value"></span>`);
+  if (key === "none") li.classList.add("none");
   $("probabilities").appendChild(li);
   bars.push(li);
 }
@@ -15,6 +22,8 @@ for (let d = 0; d < 10; d++) {
 export function showEmpty() {
   $("prediction").textContent = "";
   $("confidence").textContent = "";
+  $("unsure").hidden = true;
+  $("teach-label").textContent = "Wrong? It's a";
   $("hint").hidden = false;
   for (const li of bars) {
     li.classList.remove("top");
@@ -26,21 +35,29 @@ export function showEmpty() {
   document.body.dataset.prediction = "empty";
 }
 
-// result: {digit, probabilities [10], image [784] in 0..255, features?: [{caption, shape, bytes}]}
+// result: {digit (null when unsure), unsure, reason, best, probabilities [10], not_digit, image [784]
+// in 0..255, features?: [{caption, shape, bytes}]}
 export function showResult(result) {
+  const unsure = Boolean(result.unsure);
   $("hint").hidden = true;
-  $("prediction").textContent = String(result.digit);
-  $("confidence").textContent = `${(100 * result.probabilities[result.digit]).toFixed(1)}% sure`;
-  result.probabilities.forEach((p, d) => {
+  // Unsure: no digit is claimed, but the bars and the image still show what the network made of it.
+  $("prediction").textContent = unsure ? "" : String(result.digit);
+  $("confidence").textContent = unsure ? "" : `${(100 * result.probabilities[result.digit]).toFixed(1)}% sure`;
+  $("unsure").hidden = !unsure;
+  $("unsure").textContent = unsure ? `Not sure: ${result.reason || "it may not be a digit"}` : "";
+  $("teach-label").textContent = unsure ? "Which is it?" : "Wrong? It's a";
+  const values = [...result.probabilities, result.not_digit || 0];
+  const top = unsure ? values.indexOf(Math.max(...values)) : result.digit;
+  values.forEach((p, d) => {
     const li = bars[d];
-    li.classList.toggle("top", d === result.digit);
+    li.classList.toggle("top", d === top);
     li.dataset.probability = String(p);
     li.querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
     li.querySelector(".value").textContent = `${(100 * p).toFixed(1)}%`;
   });
   drawGray($("preview"), result.image, 28, 28);
   if (result.features) showFeatures(result.features);
-  document.body.dataset.prediction = String(result.digit);
+  document.body.dataset.prediction = unsure ? "unsure" : String(result.digit);
 }
 
 function drawGray(target, bytes, width, height) {

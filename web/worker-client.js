@@ -46,13 +46,14 @@ export class ModelClient {
     });
   }
 
-  predict(ink, width, height, features = false) {
-    return this.request("predict", { ink, width, height, features }, [ink.buffer]);
+  // strokes: [[[x, y], ...], ...] in canvas units (the canvas is 1 high, y down), as the pad keeps them.
+  predict(strokes, features = false) {
+    return this.request("predict", { strokes, features });
   }
 
   // Fine-tune on this drawing as `label`; resolves to the new prediction for it (or {refused}).
-  learn(ink, width, height, label, features = false) {
-    return this.request("learn", { ink, width, height, label, features }, [ink.buffer]);
+  learn(strokes, label, features = false) {
+    return this.request("learn", { strokes, label, features });
   }
 
   // Back to the shipped weights; resolves to their summary.

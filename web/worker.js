@@ -188,25 +188,22 @@ function cleanError(err) {
 
 let pendingSave = Promise.resolve();  // stores run one after another, never two at once
 
-function writeInk(payload) {
-  if (!(payload.ink instanceof Uint8Array) || payload.ink.length !== payload.width * payload.height) {
-    throw new Error("ink must be a Uint8Array of width * height bytes");
-  }
-  FS.writeFile("/app/ink", payload.ink);  // the file system is the cheapest way to hand bytes to NumPy here
+// The shape only: lenet_py.strokes checks every stroke and coordinate, and a bad one is a Python
+// error (the page never sends one). JSON turns NaN and Infinity into null, which it refuses too.
+function strokesOf(payload) {
+  if (!Array.isArray(payload.strokes)) throw new Error("strokes must be an array of strokes");
+  return payload.strokes;
 }
 
 const handlers = {
-  // payload: {width, height, ink: Uint8Array of width*height, 0 = paper .. 255 = ink, features: bool}
+  // payload: {strokes: [[[x, y], ...], ...] in canvas units, features: bool}
   predict(payload) {
-    writeInk(payload);
-    return call({ type: "predict", ink: "/app/ink", height: payload.height | 0, width: payload.width | 0,
-      features: Boolean(payload.features) });
+    return call({ type: "predict", strokes: strokesOf(payload), features: Boolean(payload.features) });
   },
   // payload: as predict, plus label 0-9. Learns, answers with the new prediction, then stores the weights.
   learn(payload) {
-    writeInk(payload);
-    const result = call({ type: "learn", ink: "/app/ink", height: payload.height | 0, width: payload.width | 0,
-      label: payload.label | 0, features: Boolean(payload.features) });
+    const result = call({ type: "learn", strokes: strokesOf(payload), label: payload.label | 0,
+      features: Boolean(payload.features) });
     // Stored after the answer has gone out (setTimeout), so saving never delays the new prediction.
     if (!result.refused) pendingSave = pendingSave.then(() => new Promise((r) => setTimeout(r, 0))).then(persist).catch((err) => {
       self.postMessage({ type: "notice", payload: { message: "Could not store the personalised model: " + err.message } });
