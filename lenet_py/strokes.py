@@ -40,9 +40,11 @@ def check_strokes(strokes):
         raise ValueError("strokes must be a list of strokes, not %s" % type(strokes).__name__)
     out, total = [], 0
     for i, stroke in enumerate(strokes):
+        if not _numbers_only(stroke):
+            raise ValueError("stroke %d is not a list of [x, y] numbers" % i)
         try:
             points = np.asarray(stroke, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError):   # ragged: points of different lengths
             raise ValueError("stroke %d is not a list of [x, y] numbers" % i) from None
         if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
             raise ValueError("stroke %d is not a non-empty list of [x, y] points" % i)
@@ -53,6 +55,23 @@ def check_strokes(strokes):
             raise ValueError("the drawing has more than %d points" % MAX_POINTS)
         out.append(points)
     return out
+
+
+_NUMBER = (int, float, np.integer, np.floating)
+
+
+def _numbers_only(stroke):
+    """True if ``stroke`` is a numeric array or a list of [x, y] pairs of ints and floats.
+
+    Checked by type, not by conversion: NumPy would read "0.3" or true as a number."""
+    if isinstance(stroke, np.ndarray):
+        return stroke.dtype.kind in "iuf"
+    if not isinstance(stroke, (list, tuple)):
+        return False
+    try:
+        return all(isinstance(v, _NUMBER) and not isinstance(v, bool) for point in stroke for v in point)
+    except TypeError:  # a point that is not a list
+        return False
 
 
 def _thin(points, step):

@@ -9,10 +9,10 @@ their paths; bytes going back (the exported zip) are written to a path the reque
     {"type": "load", "folder": F, "replay": P}                    {"ok": true, "summary": {...}}
     {"type": "predict", "strokes": [[[x, y], ...], ...], "features": bool}   Recognizer.predict's dict
     {"type": "learn", ... as predict, "label": D}                 the new prediction, or {"refused": why}
-
-Strokes are in canvas units (the canvas is 1 high, y down); lenet_py.strokes checks them.
     {"type": "save", "folder": F}                                 [file names]
     {"type": "export", "folder": F, "zip": P}                     {"corrections": n}
+
+Strokes are in canvas units (the canvas is 1 high, y down); lenet_py.strokes checks them.
 
 A refusal of outside data (WeightsError) is an answer, {"ok": false, "error": ...}; anything else
 raised is a bug and propagates, so the page shows it as a Python error.
@@ -24,6 +24,7 @@ import shutil
 from .manifest import WeightsError, check_stored_names, tensor_files
 from .preprocess import EmptyDrawing
 from .recognizer import Recognizer
+from .strokes import NotADigit
 
 APP_ROOT = "/app/"  # where the worker puts things; stripped from messages the person reads
 
@@ -57,6 +58,8 @@ class Session:
             return self.recognizer.learn(strokes, int(label), features=bool(features))
         except EmptyDrawing:
             return {"refused": "the canvas is empty: draw the digit first"}
+        except NotADigit as exc:
+            return {"refused": "%s: draw the digit larger first" % exc}
 
     def save(self, folder):
         shutil.rmtree(folder, ignore_errors=True)

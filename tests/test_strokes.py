@@ -93,6 +93,9 @@ def test_empty_and_dot():
     ([[(0, 1e300)]], "finite"),
     ([[("a", "b")]], "stroke 0"),
     ([[[[0, 0]]]], "stroke 0"),
+    ([[(0.1, 0.2), ("0.3", 0.4)]], "stroke 0"),   # NumPy would read the string as a number
+    ([[(0.1, 0.2), (True, 0.4)]], "stroke 0"),    # ... and true as 1
+    ([[(0.1, 0.2)], np.array([["1", "2"]])], "stroke 1"),
     ([[(0.1, 0.1)] * (MAX_POINTS + 1)], "more than"),
 ])
 def test_bad_strokes_are_refused_in_one_line(bad, fragment):

@@ -43,9 +43,9 @@ def test_a_confident_digit_is_named():
 
 
 def test_no_digit_above_the_threshold_is_unsure():
-    p = np.full(10, (1 - 0.45) / 9)
-    p[3] = 0.45
-    assert 0.45 < MIN_CONFIDENCE
+    p = np.full(10, (1 - 0.28) / 9)
+    p[3] = 0.28
+    assert 0.28 < MIN_CONFIDENCE
     result = answer(p)
     assert result["digit"] is None and result["unsure"] and result["best"] == 3
     assert "several" in result["reason"]
@@ -60,6 +60,15 @@ def test_the_not_a_digit_output_wins_over_every_digit():
     assert sum(result["probabilities"]) + result["not_digit"] == pytest.approx(1)
     kept = answer(with_not_digit(digits, 0.1))           # 8 gets 0.74: named
     assert kept["digit"] == 8 and not kept["unsure"] and kept["not_digit"] == pytest.approx(0.1)
+
+
+def test_a_digit_must_beat_the_not_a_digit_output_by_its_weight():
+    """8 at 0.82 * 0.65 = 0.53 beats 'not a digit' at 0.35, but not twice 0.35."""
+    digits = np.full(10, 0.02)
+    digits[8] = 0.82
+    result = answer(with_not_digit(digits, 0.35))
+    assert result["digit"] is None and "not look like a digit" in result["reason"]
+    assert answer(with_not_digit(digits, 0.2))["digit"] == 8   # 0.66 > 2 * 0.2
 
 
 def test_a_dot_is_unsure_whatever_the_model_says():

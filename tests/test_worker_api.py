@@ -57,6 +57,8 @@ def test_predict_takes_strokes_and_answers_plain_data(session):
 def test_learn_save_and_export_round_trip(session, tmp_path):
     refused = call(session, type="learn", strokes=[], label=7, features=False)
     assert "empty" in refused["refused"]
+    refused = call(session, type="learn", strokes=[[[0.3, 0.4]]], label=7, features=False)
+    assert "too small" in refused["refused"] and session.recognizer.corrections == 0   # a dot teaches nothing
     learned = call(session, type="learn", strokes=A_ONE, label=7, features=False)
     assert learned["corrections"] == 1
     names = call(session, type="save", folder=str(tmp_path / "personal"))
@@ -118,7 +120,6 @@ def test_bad_strokes_are_a_one_line_error(session, kind, case):
     assert session.recognizer.corrections == corrections  # nothing was learned
 
 
-@pytest.mark.xfail(strict=True, reason="lenet_py.strokes.check_strokes lets NumPy turn it into a number")
 @pytest.mark.parametrize("coordinate", ['"0.3"', "true"])
 def test_a_coordinate_that_is_not_a_number_is_refused(session, coordinate):
     with pytest.raises(ValueError):

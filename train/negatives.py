@@ -7,7 +7,10 @@ only a threshold. Three kinds, all from MNIST's training images or random number
 - pairs: two MNIST digits side by side (touching, apart or slightly overlapping), fitted into the
   frame as one drawing; what a person writing "47" on a one-digit pad makes;
 - scribbles: one to three random smooth pen paths (a random walk whose heading drifts);
-- polylines: random straight-sided shapes with five or more corners, open or closed.
+- polylines: random straight-sided shapes with five or more corners, open or closed;
+- glyphs: three to five lines, arcs and loops, most of them starting on one drawn before, the way
+  letters, symbols and doodles are built. Digits are built the same way from one or two such
+  parts, so a glyph has at least three.
 
 The validation set of letters and doodles (scripts/nondigits.py) is made separately, by hand, and
 nothing here is derived from it, so its rejection figure measures generalisation.
@@ -17,8 +20,8 @@ import numpy as np
 from lenet_py.preprocess import EmptyDrawing, canvas_to_mnist
 from lenet_py.strokes import strokes_to_mnist
 
-KINDS = ("pair", "scribble", "polyline")
-SHARES = (0.45, 0.3, 0.25)  # how the pool is split between the kinds
+KINDS = ("pair", "scribble", "polyline", "glyph")
+SHARES = (0.35, 0.2, 0.2, 0.25)  # how the pool is split between the kinds
 INK = 64                       # brighter than this (0..255) counts as ink when cropping a digit
 
 
@@ -66,6 +69,33 @@ def polyline(rng):
     return [corners]
 
 
+def _part(rng, start):
+    """One line, arc or loop in the unit box, from ``start`` or a random point: (n, 2) points."""
+    start = rng.uniform(0.1, 0.9, 2) if start is None else start
+    kind = rng.choice(3, p=(0.45, 0.4, 0.15))  # letters and symbols are mostly lines and arcs
+    if kind == 0:                                                    # a line, at least a third of the box
+        angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 0.9)
+        return np.stack([start, start + length * np.array([np.cos(angle), np.sin(angle)])])
+    radius = rng.uniform(0.1, 0.45, 2)
+    sweep = rng.uniform(0.5, 1.4) * np.pi if kind == 1 else 2 * np.pi      # an arc, or a whole loop
+    begin = rng.uniform(0, 2 * np.pi)
+    angles = begin + np.sign(rng.normal()) * np.linspace(0, sweep, 24)
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1) * radius
+    return ring - ring[0] + start                                    # the curve starts at ``start``
+
+
+def glyph(rng):
+    """Three to five parts, each starting on a part drawn before it two times in three."""
+    strokes = []
+    for _ in range(int(rng.integers(3, 6))):
+        anchor = None
+        if strokes and rng.random() < 2 / 3:
+            previous = strokes[rng.integers(0, len(strokes))]
+            anchor = previous[rng.integers(0, len(previous))]
+        strokes.append(_part(rng, anchor))
+    return strokes
+
+
 def make_pool(images, count, rng):
     """(count, 28, 28) uint8 non-digits from MNIST images (N, 28, 28); the kinds in SHARES."""
     counts = np.floor(np.array(SHARES) * count).astype(int)
@@ -81,7 +111,7 @@ def _one(kind, images, rng):
     if kind == "pair":
         i, j = rng.integers(0, len(images), 2)
         return pair(images[i], images[j], rng)
-    strokes = scribble(rng) if kind == "scribble" else polyline(rng)
+    strokes = {"scribble": scribble, "polyline": polyline, "glyph": glyph}[kind](rng)
     try:
         return strokes_to_mnist(strokes, pen=rng.uniform(1.6, 3.6))
     except EmptyDrawing:  # cannot happen for these shapes; a blank would only teach that blanks are not digits
