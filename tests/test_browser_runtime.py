@@ -73,6 +73,6 @@ result = json.dumps({"python": list(sys.version_info[:2]), "numpy": np.__version
     expected = model.predict_proba(normalize(images))
     got = np.array(out["probs"])
     assert out["dtype"] == "float32"
-    assert got.shape == expected.shape == (64, 10)
+    assert got.shape == expected.shape == (64, 11)  # ten digits and "not a digit"
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert np.array_equal(got.argmax(axis=1), expected.argmax(axis=1))

@@ -80,6 +80,5 @@ def test_the_worker_refuses_strokes_that_are_not_an_array_and_lenet_py_bad_point
     not_array, nan, fine = app.evaluate(RAW_PREDICTIONS)
     assert not_array == {"id": 0, "ok": False, "error": "strokes must be an array of strokes"}
     # NaN arrives as JSON null; lenet_py refuses it, and its one line is shown as a Python error.
-    assert nan["ok"] is False and nan["error"] == (
-        "Python error: ValueError: stroke 0 has a coordinate that is not a finite canvas position")
+    assert nan["ok"] is False and nan["error"] == "Python error: ValueError: stroke 0 is not a list of [x, y] numbers"
     assert fine["ok"] is True and fine["payload"]["digit"] == 1
