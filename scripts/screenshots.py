@@ -23,7 +23,8 @@ CASES = {
     "slashed-0": ([_arc(0.5, 0.5, 0.3, 0.45, -90, 275), [(0.75, 0.1), (0.25, 0.9)]], 0.2, 0.15, 0.65),
     "flagged-1": ([[(0.3, 0.3), (0.6, 0.05), (0.6, 0.95)], [(0.35, 0.95), (0.85, 0.95)]], 0.2, 0.15, 0.65),
     "small-3": (DIGITS[3], 0.6, 0.6, 0.15),
-    "letter-B": (LETTERS["B"], 0.2, 0.15, 0.65),
+    "letter-A": (LETTERS["A"], 0.2, 0.15, 0.65),
+    "letter-B": (LETTERS["B"], 0.2, 0.15, 0.65),     # read as 8: a known weakness (README)
 }
 
 
@@ -46,6 +47,7 @@ def main(argv=None):
             answer = page.evaluate("() => document.body.dataset.prediction")
             shown = page.locator("[data-testid=prediction]").text_content().strip()
             path = os.path.join(args.out, name + ".png")
+            page.wait_for_timeout(300)   # the bars' width transition (80 ms) ends: the picture a person sees
             page.screenshot(path=path)
             print("%-10s answered %-7s shown %-3r %s" % (name, answer, shown, path))
             page.keyboard.press("Escape")
