@@ -56,14 +56,14 @@ def digit_figures(answers, labels, sizes):
 
 
 def nondigit_figures(answers, items):
-    refused = [a not in replay.DIGITS for a in answers]
+    refused = [replay.refused(a, kind, name) for a, (kind, name, _) in zip(answers, items)]
     kinds = {}
     for (kind, _, _), no in zip(items, refused):
         kinds.setdefault(kind, []).append(no)
     drawn, accepted = collections.Counter(), collections.defaultdict(collections.Counter)
-    for (kind, name, _), a in zip(items, answers):
+    for (kind, name, _), a, no in zip(items, answers, refused):
         drawn[replay.nondigit_label(kind, name)] += 1
-        if a in replay.DIGITS:
+        if not no:
             accepted[replay.nondigit_label(kind, name)][a] += 1
     top = sorted(accepted.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:10]
     return {"n": len(answers), "rejected": float(np.mean(refused)) if refused else 0.0,
@@ -104,7 +104,8 @@ def print_engine(title, figures):
         print("\n%s, non-digits: %d drawings" % (title, f["n"]))
         print("  rejected %s overall;  by kind: " % pct(f["rejected"]).strip() +
               ", ".join("%s %s (n=%d)" % (k, pct(v["rejected"]).strip(), v["n"]) for k, v in f["by_kind"].items()))
-        print("  most often read as a digit: " + (", ".join(
+        print("  (a pair of digits side by side is refused when nothing is read, or read as its two digits)")
+        print("  most often read as digits: " + (", ".join(
             "%s %d/%d (as %s)" % (m["name"], m["accepted"], m["of"], "/".join(m["read_as"]))
             for m in f["most_accepted"]) or "none"))
 

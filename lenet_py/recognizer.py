@@ -1,7 +1,8 @@
 """What the page asks of the model, in plain lists: one object, used by the Web Worker and by tests.
 
     recognizer = Recognizer.from_folder("weights")
-    recognizer.predict(strokes)     # strokes: [[[x, y], ...], ...] in canvas units (the canvas is 1 high)
+    recognizer.predict(strokes)     # strokes: [[[x, y], ...], ...] in canvas units (the canvas is 1 high);
+                                    # a number of several digits is cut into digits (lenet_py.segment)
     recognizer.predict_ink(ink)     # ink: (H, W) pixels, 0 = paper, 255 = full ink (an image, not a drawing)
 
 The worker turns the returned dicts into JSON for the page, so everything here is a list, a
@@ -13,7 +14,8 @@ from .layers import softmax
 from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
-from .strokes import NotADigit, strokes_to_mnist
+from .segment import read_number
+from .strokes import MIN_EXTENT, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
 
 # The maps the page can show, with what to say about them; the page draws whatever it is given.
@@ -100,12 +102,59 @@ class Recognizer:
         return zip_folder(folder, arcname)
 
     def predict(self, strokes, features=False):
-        """Strokes in canvas units -> {"empty": True} or the answer (see ``answer``)."""
-        try:
-            image, reason = drawing_to_mnist(strokes)
-        except EmptyDrawing:
+        """Strokes in canvas units -> {"empty": True}, or the answer: "number" (the digits read left to
+        right, "?" for a piece it cannot read; "" and "unsure" when it cannot read at least half of the
+        pieces) and "digits" (one answer per piece,
+        see ``answer``, each with its "box" [x0, y0, x1, y1] in canvas units and "strokes", the
+        [stroke, first point, last point] ranges of the drawing that make it). One piece: the fields
+        of its answer are also at the top, exactly the answer for the whole drawing as one digit."""
+        strokes = check_strokes(strokes)
+        if not any(len(points) for points in strokes):
             return {"empty": True}
-        return self.answer(image, features, reason)
+        pieces = read_number(strokes, self.model)
+        if len(pieces) <= 1:
+            image, reason = drawing_to_mnist(strokes)
+            result = self.answer(image, features, reason)
+            digit = {k: v for k, v in result.items() if k not in ("empty", "features")}
+            digit.update(box=_box(strokes), strokes=[[s, 0, len(points) - 1] for s, points in enumerate(strokes)])
+            digits = [digit]
+        else:
+            digits = [self._piece(piece, features) for piece in pieces]
+            # Mostly pieces it cannot read is a drawing it cannot read: a zigzag scribble cuts into
+            # strokes that each look like a 1, and "11??" is not an honest answer to it.
+            unsure = 2 * sum(d["unsure"] for d in digits) >= len(digits)
+            result = {"empty": False, "unsure": unsure, "reason": "it does not look like a number" if unsure else None}
+        number = "".join("?" if d["unsure"] else str(d["digit"]) for d in digits)
+        result.update(number="" if result["unsure"] else number, digits=digits)
+        return result
+
+    def _piece(self, piece, features):
+        """One piece of read_number -> its answer, from the probabilities read_number computed."""
+        extent = max(piece["box"][2] - piece["box"][0], piece["box"][3] - piece["box"][1])
+        reason = "it is too small to be a digit" if extent < MIN_EXTENT else None
+        if features:
+            answer = self.answer(piece["image"], True, reason)
+        else:
+            answer = self.decide(piece["probabilities"], piece["image"], reason)
+        answer.pop("empty")
+        answer.update(box=piece["box"], strokes=piece["strokes"])
+        return answer
+
+    @staticmethod
+    def decide(every, image, reason=None):
+        """Softmax (10,) or (11,) with "not a digit" last, the (28, 28) image, a reason to be unsure or
+        None -> the answer's fields (see ``answer``): the digit, or "not sure" and why."""
+        every = np.asarray(every, dtype=np.float64)
+        probabilities = every[:NOT_A_DIGIT]
+        not_digit = float(every[NOT_A_DIGIT]) if len(every) > NOT_A_DIGIT else 0.0
+        best = int(probabilities.argmax())
+        if reason is None and NOT_A_DIGIT_WEIGHT * not_digit > probabilities[best]:
+            reason = "it does not look like a digit"
+        elif reason is None and probabilities[best] < MIN_CONFIDENCE:
+            reason = "it could be several digits"
+        return {"empty": False, "digit": None if reason else best, "unsure": reason is not None, "reason": reason,
+                "best": best, "probabilities": probabilities.tolist(), "not_digit": not_digit,
+                "image": np.round(image).astype(np.int64).ravel().tolist()}  # 0..255, row by row
 
     def predict_ink(self, ink, features=False):
         """Canvas pixels (H, W) -> the same answer as ``predict``; for images rather than drawings."""
@@ -128,18 +177,14 @@ class Recognizer:
             result["features"] = [{"caption": caption, "shape": list(maps[name].shape[1:]),
                                    "bytes": to_bytes(maps[name][0]).ravel().tolist()}
                                   for name, caption in FEATURE_LAYERS]
-        every = softmax(maps["output"])[0].astype(np.float64)  # the softmax predict_proba uses
-        probabilities = every[:NOT_A_DIGIT]
-        not_digit = float(every[NOT_A_DIGIT]) if len(every) > NOT_A_DIGIT else 0.0
-        best = int(probabilities.argmax())
-        if reason is None and NOT_A_DIGIT_WEIGHT * not_digit > probabilities[best]:
-            reason = "it does not look like a digit"
-        elif reason is None and probabilities[best] < MIN_CONFIDENCE:
-            reason = "it could be several digits"
-        result.update(digit=None if reason else best, unsure=reason is not None, reason=reason, best=best,
-                      probabilities=probabilities.tolist(), not_digit=not_digit,
-                      image=np.round(image).astype(np.int64).ravel().tolist())  # 0..255, row by row
+        result.update(self.decide(softmax(maps["output"])[0], image, reason))  # the softmax predict_proba uses
         return result
+
+
+def _box(strokes):
+    """[(n, 2)] -> [x0, y0, x1, y1] of all their points."""
+    points = np.concatenate(strokes)
+    return points.min(axis=0).tolist() + points.max(axis=0).tolist()
 
 
 def drawing_to_mnist(strokes):

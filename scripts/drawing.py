@@ -25,12 +25,13 @@ DIGITS = {
 
 
 def draw(page, strokes, left=0.2, top=0.15, size=0.65, steps=4, selector='[data-testid="canvas"]'):
-    """Draw strokes (unit-box coordinates) into the canvas region starting at (left, top), size x size of
-    the canvas side, with real mouse down/move/up events."""
+    """Draw strokes (unit-box coordinates) into the canvas region starting at (left, top), size x size,
+    all in canvas heights (the page's canvas units: it is wider than tall), with real mouse
+    down/move/up events."""
     box = page.locator(selector).bounding_box()
 
     def at(x, y):
-        return box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"]
+        return box["x"] + (left + x * size) * box["height"], box["y"] + (top + y * size) * box["height"]
 
     for stroke in strokes:
         page.mouse.move(*at(*stroke[0]))

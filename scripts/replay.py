@@ -27,7 +27,8 @@ from train.cli import REPO
 
 STEP = 0.01                                  # resampling step, canvas units: 1% of the canvas
 BANDS = ((0.15, 0.30), (0.30, 0.50), (0.50, 0.80))   # digit size as a fraction of the canvas height
-DIGITS = tuple("0123456789")                 # answers other than these count as "unsure"
+DIGITS = tuple("0123456789")                 # the answers that are one digit
+UNSURE = "unsure"                            # the answer when nothing is read
 TIMEOUT_MS = 30000                           # for one answer; far above what any answer takes
 
 
@@ -85,17 +86,24 @@ def nondigits(seed, data):
                         pendigits=([samples[i] for i in keep], labels[keep], writers[keep]))
 
 
+def refused(answer, kind, name):
+    """Whether a non-digit got the answer it should: nothing read; or, for two digits side by side
+    ("pair 47"), also those two digits, since the page reads numbers."""
+    return answer == UNSURE or (kind == "pair" and answer == name.split()[-1])
+
+
 def cpython_answer(recognizer, strokes):
-    """The answer the page would show, as a string: a digit, or "unsure" (an empty drawing too)."""
+    """The answer the page would show, as a string: the digits read ("4", "47", "4?"), or "unsure"
+    when it reads none (an empty drawing too)."""
     result = recognizer.predict([s.tolist() for s in strokes])
-    return "unsure" if result.get("empty") or result.get("digit") is None else str(result["digit"])
+    return UNSURE if result.get("empty") or result["unsure"] else result["number"]
 
 
 def rates(answers, labels):
     """-> {"right", "unsure", "misread"} as fractions of the digits."""
     answers, labels = list(answers), [str(label) for label in labels]
     n = max(len(answers), 1)
-    unsure = sum(a not in DIGITS for a in answers)
+    unsure = sum(a == UNSURE for a in answers)
     right = sum(a == label for a, label in zip(answers, labels))
     return {"right": right / n, "unsure": unsure / n, "misread": (len(answers) - right - unsure) / n}
 
@@ -149,7 +157,12 @@ async def _wait(page, predicate, what):
                                                                            " ".join(state[1].split()))) from exc
 
 
-async def _replay(url, drawings, pointer, progress):
+# The page's pen-up -> rendered time of the last answer: asked in an animation frame, so after the
+# frame in which the page records it.
+LAST_TIMING = "() => new Promise((r) => requestAnimationFrame(() => r(window.lenetDebug.timings.slice(-1)[0])))"
+
+
+async def _replay(url, drawings, pointer, progress, timings):
     from playwright.async_api import async_playwright
     async with async_playwright() as p:
         browser = await launch(p)
@@ -166,7 +179,7 @@ async def _replay(url, drawings, pointer, progress):
 
         def event(kind, x, y, **more):
             return cdp.send("Input.dispatchMouseEvent", dict(
-                type=kind, x=box["x"] + x * box["width"], y=box["y"] + y * box["height"], pointerType=pointer, **more))
+                type=kind, x=box["x"] + x * box["height"], y=box["y"] + y * box["height"], pointerType=pointer, **more))
 
         answers, mismatched = [], 0
         for n, strokes in enumerate(drawings):
@@ -178,9 +191,11 @@ async def _replay(url, drawings, pointer, progress):
                                        for x, y in stroke[1:]])
                 await event("mouseReleased", x1, y1, button="left", buttons=0, clickCount=1)
             await _wait(page, "() => document.body.dataset.busy === 'false'", "answer")
+            if timings is not None:
+                timings.append(await page.evaluate(LAST_TIMING))
             hook, shown = await page.evaluate(READ)
-            answers.append(hook if hook in DIGITS else "unsure")
-            mismatched += shown.strip() != (hook if hook in DIGITS else "")  # the text should say the same
+            answers.append(UNSURE if hook in (UNSURE, "empty") else hook)
+            mismatched += shown.strip() != ("" if hook in (UNSURE, "empty") else hook)  # the text should say the same
             await page.keyboard.press("Escape")
             await _wait(page, "() => document.body.dataset.prediction === 'empty'", "clear on Escape")
             if progress:
@@ -189,9 +204,10 @@ async def _replay(url, drawings, pointer, progress):
         return answers, mismatched
 
 
-def on_page(drawings, url, pointer="mouse", progress=None):
-    """Replay each drawing on the page at ``url`` -> (answers, how many times the shown digit differed
-    from body[data-prediction]). Runs in a thread of its own, so that it works beside Playwright's
-    synchronous API (pytest's fixtures) or any running event loop."""
+def on_page(drawings, url, pointer="mouse", progress=None, timings=None):
+    """Replay each drawing on the page at ``url`` -> (answers, how many times the shown digits differed
+    from body[data-prediction]); ``timings``, a list, gets each drawing's pen-up -> rendered ms. Runs in
+    a thread of its own, so that it works beside Playwright's synchronous API (pytest's fixtures) or
+    any running event loop."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _replay(url, drawings, pointer, progress)).result()
+        return pool.submit(asyncio.run, _replay(url, drawings, pointer, progress, timings)).result()

@@ -20,8 +20,8 @@ from scripts import pendigits, replay
 #     .venv/bin/python bench/real_handwriting.py --no-page --cpython-all
 # ("held-out writers 11-30: read right" and "non-digits: rejected"; the page gives the same answers
 # as CPython, see the bench's "page vs CPython" line). Whoever retrains the model updates them.
-HELD_OUT_RIGHT = 0.960         # held-out writers: digits read right
-NONDIGITS_REJECTED = 0.758     # non-digits answered "unsure"
+HELD_OUT_RIGHT = 0.955         # held-out writers: digits read right (one digit, not cut in pieces)
+NONDIGITS_REJECTED = 0.605     # non-digits answered "unsure" (pairs: or read as their two digits)
 # The test sees a sample, not everything: it may fall this many standard errors of a sample its size
 # below the level (2.5: about 3 points for the digits and 10 for the non-digits at today's levels),
 # and no further, so a model a few points worse than the level fails.
@@ -58,9 +58,9 @@ def test_nondigits_are_refused(real, site):
     items = replay.nondigits(SEED, real)
     picked = replay.sample(replay.nondigit_cells(items), NONDIGITS, np.random.default_rng([SEED, 2]))
     answers, _ = replay.on_page([replay.placed(items[j][2], SEED, (1, j), items[j][0])[0] for j in picked], site)
-    refused, least = np.mean([a not in replay.DIGITS for a in answers]), floor(NONDIGITS_REJECTED, len(answers))
-    accepted = collections.Counter(replay.nondigit_label(*items[j][:2]) for j, a in zip(picked, answers)
-                                   if a in replay.DIGITS)
+    no = [replay.refused(a, *items[j][:2]) for j, a in zip(picked, answers)]
+    refused, least = np.mean(no), floor(NONDIGITS_REJECTED, len(answers))
+    accepted = collections.Counter(replay.nondigit_label(*items[j][:2]) for j, n in zip(picked, no) if not n)
     most = ", ".join("%s %dx" % kv for kv in accepted.most_common(12))
     assert refused >= least, ("non-digits: %.1f%% refused, expected at least %.1f%%; read as digits most: %s"
                               % (100 * refused, 100 * least, most))

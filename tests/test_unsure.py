@@ -21,6 +21,9 @@ class Fixed:
         assert x.shape == (1, 1, 32, 32)
         return self.logits
 
+    def predict_proba(self, x):   # what lenet_py.segment asks while it cuts a number into digits
+        return np.repeat(np.exp(self.logits), len(x), axis=0)
+
     def feature_maps(self, x):
         return {"c1": np.zeros((1, 6, 28, 28)), "c3": np.zeros((1, 16, 10, 10)), "output": self.forward(x)}
 

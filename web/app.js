@@ -10,8 +10,9 @@ const LIVE_INTERVAL_MS = 90;    // while drawing, predict at most this often
 
 const $ = (id) => document.getElementById(id);
 
-// Test and benchmark hooks: the last strokes sent, the last result, and pen-up-to-render timings.
-const debug = (window.lenetDebug = { lastStrokes: null, lastResult: null, timings: [], learnTimings: [], predictions: 0 });
+// Test and benchmark hooks: the last strokes sent, the last result, the last strokes taught, and
+// pen-up-to-render timings.
+const debug = (window.lenetDebug = { lastStrokes: null, lastResult: null, lastTaught: null, timings: [], learnTimings: [], predictions: 0 });
 
 const pad = new Pad($("canvas"), { changed: (immediate) => drawingChanged(immediate), penUp: () => schedulePrediction(true) });
 let showFeatures = false;
@@ -63,11 +64,34 @@ function markRendered() {
   requestAnimationFrame(() => debug.timings.push(performance.now() - started));
 }
 
+// The digit of a number whose bars are shown and whom teaching corrects: the first one it is not
+// sure of, else the first; the person can pick another.
+let selected = 0;
+
 function present(result) {
   debug.lastResult = result.empty ? null : result;
   debug.predictions++;
-  if (result.empty) showEmpty();
-  else showResult(result);
+  if (result.empty) {
+    pad.setBoxes([]);
+    return showEmpty();
+  }
+  selected = Math.max(0, result.digits.findIndex((d) => d.unsure));
+  show(result);
+}
+
+function show(result) {
+  showResult(result, selected, (i) => { selected = i; show(result); });
+  // Boxes only once the pen is up: while a stroke is drawn they would jump under it.
+  const boxes = result.digits.map((d, i) => ({ box: d.box, selected: i === selected && result.digits.length > 1, unsure: d.unsure }));
+  if (!pad.current) pad.setBoxes(boxes);
+}
+
+// The strokes of the digit that teaching corrects: the whole drawing, or the chosen digit's part of it.
+function selectedStrokes() {
+  const result = debug.lastResult;
+  if (!result || result.digits.length < 2 || !result.digits[selected]) return pad.drawing();
+  const all = pad.drawing();
+  return result.digits[selected].strokes.filter(([s]) => all[s]).map(([s, first, last]) => all[s].slice(first, last + 1));
 }
 
 function schedulePrediction(immediate) {
@@ -132,7 +156,8 @@ async function predictNow() {
 
 const client = new ModelClient("worker.js");
 const teaching = setUpTeaching({
-  client, pad, debug, present, drawingChanged,
+  client, pad, debug, present, drawingChanged, selectedStrokes,
+  several: () => Boolean(debug.lastResult && debug.lastResult.digits.length > 1),
   isReady: () => modelReady, version: () => version, features: () => showFeatures,
   markShown: (shown) => { shownVersion = shown; },
 });

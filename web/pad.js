@@ -1,8 +1,9 @@
-// The drawing pad: strokes in canvas units (0..1), drawn with mouse, finger or pen. It knows nothing
-// of the model; it tells `on.changed(immediate)` when the ink changes (immediate for clear and undo)
-// and `on.penUp()` when a stroke ends (which adds no ink). The model gets the strokes themselves
-// (`drawing()`), not these pixels: it draws them with a pen sized to the digit.
-const STROKE = 0.075;  // pen width on screen, as a fraction of the canvas side; only for the eye
+// The drawing pad: strokes in canvas units (the canvas is 1 high and `aspect` wide, y down), drawn
+// with mouse, finger or pen. It knows nothing of the model; it tells `on.changed(immediate)` when the
+// ink changes (immediate for clear and undo) and `on.penUp()` when a stroke ends (which adds no ink).
+// The model gets the strokes themselves (`drawing()`), not these pixels: it draws them with a pen
+// sized to the digit. `setBoxes` outlines the digits it was told about, in the same units.
+const STROKE = 0.06;  // pen width on screen, as a fraction of the canvas height; only for the eye
 
 export class Pad {
   constructor(canvas, on) {
@@ -11,6 +12,8 @@ export class Pad {
     this.on = on;               // {changed(immediate), penUp()}
     this.strokes = [];          // each stroke: [[x, y], ...] in 0..1 canvas units
     this.current = null;        // the stroke being drawn
+    this.boxes = [];            // [{box: [x0, y0, x1, y1], selected, unsure}] to outline
+    this.aspect = 1;            // width / height, from the canvas's size on screen
     canvas.addEventListener("pointerdown", (event) => this.down(event));
     canvas.addEventListener("pointermove", (event) => this.move(event));
     canvas.addEventListener("pointerup", (event) => this.up(event));
@@ -33,33 +36,53 @@ export class Pad {
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(rect.width * dpr);
     this.canvas.height = Math.round(rect.height * dpr);
-    this.render(this.ctx, this.canvas.width);
+    this.aspect = rect.height ? rect.width / rect.height : 1;
+    this.draw();
   }
 
-  // Renders the drawing into any square 2D context of side `size` pixels.
+  draw() {
+    this.render(this.ctx, this.canvas.height);
+  }
+
+  // Renders the drawing, and the boxes, into a 2D context whose height is `size` pixels.
   render(context, size) {
-    context.clearRect(0, 0, size, size);
+    context.clearRect(0, 0, context.canvas.width, context.canvas.height);
     context.lineCap = "round";
     context.lineJoin = "round";
     context.lineWidth = STROKE * size;
     context.strokeStyle = "#111";
     for (const stroke of this.strokes) tracePath(context, stroke, size);
     if (this.current) tracePath(context, this.current, size);
+    const pad = 0.03 * size;  // the box clears the ink's edge: the pen is wider than its centre line
+    for (const { box: [x0, y0, x1, y1], selected, unsure } of this.boxes) {
+      context.lineWidth = (selected ? 0.008 : 0.004) * size;
+      context.strokeStyle = unsure ? "#b3261e" : selected ? "#2f6fdf" : "#8aa6d8";
+      context.setLineDash(selected ? [] : [0.012 * size, 0.01 * size]);
+      context.strokeRect(x0 * size - pad, y0 * size - pad, (x1 - x0) * size + 2 * pad, (y1 - y0) * size + 2 * pad);
+    }
+    context.setLineDash([]);
+  }
+
+  // boxes: [{box: [x0, y0, x1, y1] in canvas units, selected, unsure}]; [] removes them.
+  setBoxes(boxes) {
+    this.boxes = boxes;
+    this.draw();
   }
 
   point(event) {
     const rect = this.canvas.getBoundingClientRect();
-    const clamp = (v) => Math.min(1, Math.max(0, v));
-    return [clamp((event.clientX - rect.left) / rect.width), clamp((event.clientY - rect.top) / rect.height)];
+    const clamp = (v, high) => Math.min(high, Math.max(0, v));
+    return [clamp((event.clientX - rect.left) / rect.height, this.aspect), clamp((event.clientY - rect.top) / rect.height, 1)];
   }
 
   down(event) {
     if (event.button !== 0 && event.pointerType === "mouse") return;
     event.preventDefault();
+    this.boxes = [];  // they belong to the answer for the drawing as it was
     this.canvas.focus();
     this.canvas.setPointerCapture(event.pointerId);
     this.current = [this.point(event)];
-    this.render(this.ctx, this.canvas.width);
+    this.draw();
     this.on.changed(false);
   }
 
@@ -68,7 +91,7 @@ export class Pad {
     event.preventDefault();
     const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
     for (const sample of samples.length ? samples : [event]) this.current.push(this.point(sample));
-    this.render(this.ctx, this.canvas.width);
+    this.draw();
     this.on.changed(false);
   }
 
@@ -77,20 +100,22 @@ export class Pad {
     if (event) event.preventDefault();
     this.strokes.push(this.current);
     this.current = null;
-    this.render(this.ctx, this.canvas.width);
+    this.draw();
     this.on.penUp();
   }
 
   clear() {
     this.strokes.length = 0;
     this.current = null;
-    this.render(this.ctx, this.canvas.width);
+    this.boxes = [];
+    this.draw();
     this.on.changed(true);
   }
 
   undo() {
     this.strokes.pop();
-    this.render(this.ctx, this.canvas.width);
+    this.boxes = [];
+    this.draw();
     this.on.changed(true);
   }
 }

@@ -5,8 +5,9 @@ import { showError, showPersonal } from "./view.js";
 const $ = (id) => document.getElementById(id);
 
 // app: what app.js shares: {client, pad, debug, isReady(), version(), present(result), markShown(version),
-// drawingChanged(immediate), features()}. Teaching works whatever the answer, "not sure" included:
-// the person says which digit the drawing is.
+// drawingChanged(immediate), features(), selectedStrokes(), several()}. Teaching works whatever the
+// answer, "not sure" included: the person says which digit the drawing (or the chosen digit of a
+// number) is.
 export function setUpTeaching(app) {
   let learning = false;
   const buttons = [];
@@ -45,19 +46,22 @@ export function setUpTeaching(app) {
     update();
     status.textContent = `Learning that this is a ${label}…`;
     const sent = app.version();
-    const strokes = app.pad.drawing();
+    const several = app.several();
+    const strokes = app.selectedStrokes();
+    app.debug.lastTaught = strokes;
     try {
       const result = await app.client.learn(strokes, label, app.features());
       if (result.refused) {
         status.textContent = `Not learned: ${result.refused}.`;
         return;
       }
-      if (sent === app.version()) {
+      if (sent === app.version() && !several) {
         app.debug.lastStrokes = strokes;  // the answer on screen is for these strokes
         app.present(result);
         app.markShown(sent);
       } else {
-        app.drawingChanged(true);  // the drawing changed while learning: predict the new one with the new weights
+        // A number, or a drawing changed while learning: read it all again with the new weights.
+        app.drawingChanged(true);
       }
       requestAnimationFrame(() => app.debug.learnTimings.push(performance.now() - started));
       const p = (100 * result.probabilities[label]).toFixed(1);

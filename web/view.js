@@ -1,5 +1,5 @@
-// The result view: the answer (a digit, or "not sure" and why), the bars, the 28x28 preview, feature
-// maps, notices and errors. It draws the plain data the worker returns (bytes 0..255 with shapes and
+// The result view: the answer (a number, one digit, or "not sure" and why), the chosen digit's bars,
+// its 28x28 preview and feature maps, notices and errors. It draws the plain data the worker returns (bytes 0..255 with shapes and
 // captions) and knows nothing about the model.
 const $ = (id) => document.getElementById(id);
 
@@ -20,7 +20,8 @@ for (const key of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "none"]) {
 }
 
 export function showEmpty() {
-  $("prediction").textContent = "";
+  $("prediction").replaceChildren();
+  $("prediction").classList.remove("number");
   $("confidence").textContent = "";
   $("unsure").hidden = true;
   $("teach-label").textContent = "Wrong? It's a";
@@ -35,19 +36,40 @@ export function showEmpty() {
   document.body.dataset.prediction = "empty";
 }
 
-// result: {digit (null when unsure), unsure, reason, best, probabilities [10], not_digit, image [784]
-// in 0..255, features?: [{caption, shape, bytes}]}
-export function showResult(result) {
+// result: {number ("4?71"; "" when nothing is read), unsure, reason, digits: [{digit (null when
+// unsure), unsure, reason, probabilities [10], not_digit, image [784] in 0..255, features?}]}.
+// `selected`: the digit whose bars, image and maps are shown; `onSelect(i)` when another is picked.
+export function showResult(result, selected, onSelect) {
+  const digits = result.digits;
+  const chosen = digits[selected];
+  const several = digits.length > 1;
   const unsure = Boolean(result.unsure);
   $("hint").hidden = true;
   // Unsure: no digit is claimed, but the bars and the image still show what the network made of it.
-  $("prediction").textContent = unsure ? "" : String(result.digit);
-  $("confidence").textContent = unsure ? "" : `${(100 * result.probabilities[result.digit]).toFixed(1)}% sure`;
+  const shown = $("prediction");
+  shown.replaceChildren();
+  shown.classList.toggle("number", several);
+  if (several && !unsure) {
+    digits.forEach((d, i) => {
+      const pick = document.createElement("button");
+      pick.className = "pick" + (i === selected ? " selected" : "") + (d.unsure ? " unknown" : "");
+      pick.textContent = d.unsure ? "?" : String(d.digit);
+      pick.title = `Show digit ${i + 1}${d.unsure ? " (not sure: " + d.reason + ")" : ""}`;
+      pick.setAttribute("aria-pressed", String(i === selected));
+      pick.addEventListener("click", () => onSelect(i));
+      shown.appendChild(pick);
+    });
+  } else if (!unsure) {
+    shown.textContent = String(chosen.digit);
+  }
+  const which = several ? `Digit ${selected + 1}: ` : "";
+  $("confidence").textContent = unsure ? "" : chosen.unsure ? `${which}not sure, ${chosen.reason}`
+    : `${which}${(100 * chosen.probabilities[chosen.digit]).toFixed(1)}% sure`;
   $("unsure").hidden = !unsure;
   $("unsure").textContent = unsure ? `Not sure: ${result.reason || "it may not be a digit"}` : "";
-  $("teach-label").textContent = unsure ? "Which is it?" : "Wrong? It's a";
-  const values = [...result.probabilities, result.not_digit || 0];
-  const top = unsure ? values.indexOf(Math.max(...values)) : result.digit;
+  $("teach-label").textContent = chosen.unsure ? `${several ? which : ""}Which is it?` : `${several ? which : ""}Wrong? It's a`;
+  const values = [...chosen.probabilities, chosen.not_digit || 0];
+  const top = chosen.unsure ? values.indexOf(Math.max(...values)) : chosen.digit;
   values.forEach((p, d) => {
     const li = bars[d];
     li.classList.toggle("top", d === top);
@@ -55,9 +77,10 @@ export function showResult(result) {
     li.querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
     li.querySelector(".value").textContent = `${(100 * p).toFixed(1)}%`;
   });
-  drawGray($("preview"), result.image, 28, 28);
-  if (result.features) showFeatures(result.features);
-  document.body.dataset.prediction = unsure ? "unsure" : String(result.digit);
+  drawGray($("preview"), chosen.image, 28, 28);
+  const features = several ? chosen.features : result.features;
+  if (features) showFeatures(features);
+  document.body.dataset.prediction = unsure ? "unsure" : result.number;
 }
 
 function drawGray(target, bytes, width, height) {
