@@ -56,6 +56,8 @@ CLOSE = 0.1          # cuts closer than this share of the stroke's height along 
 SHORT, HEIGHT_COST = 0.8, 4.0   # shorter than SHORT times the typical digit: a fragment
 WIDE, WIDTH_COST = 0.8, 4.0     # wider than WIDE times its height: two digits merged, or more
 FLOOR = 1e-9         # the least probability a candidate is given: a dot (probability 0) costs 20.7
+PIECE_COST = 0.05    # every piece pays this: of two readings both near certain, the one with fewer
+                     # digits wins (a slashed 0 is a 0, not its slash read as a 1 beside a 0)
 COARSE = 1.0         # pixels along the path between the points a candidate is drawn from (the answer: 0.1)
 
 
@@ -276,7 +278,8 @@ def read_number(strokes, model, max_digits=8):
                  for q in _points(strokes, p)] for p in prims]
         probabilities = recognise([sum(thin[i:j], []) for i, j in runs], model, None)[1]
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR))
-        path = best_path(len(prims), runs, costs + shape_costs(strokes, prims, runs), skippable, max_digits)
+        path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(strokes, prims, runs), skippable,
+                         max_digits)
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
     images, probabilities = recognise([_points(strokes, parts) for parts in chosen], model)   # exactly

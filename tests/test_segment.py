@@ -146,6 +146,13 @@ def test_a_five_with_its_flag_added_after_the_whole_number(model):
     assert sorted(s for s, _, _ in pieces[1]["strokes"]) == [1, 3]
 
 
+def test_a_slashed_zero_is_one_zero_not_a_one_beside_a_zero(model):
+    """Both readings are near certain; the one with fewer digits must win (PIECE_COST)."""
+    ring = [(0.5 + 0.3 * np.cos(np.radians(a)), 0.5 + 0.45 * np.sin(np.radians(a))) for a in range(-90, 276, 15)]
+    text, pieces = read(page(glyph([ring, [(0.75, 0.1), (0.25, 0.9)]], 0.3)), model)
+    assert text == "0" and len(pieces) == 1
+
+
 def test_a_crossed_seven_whose_bar_reaches_over_the_next_digit(model):
     bar = [(0.2, 0.5), (1.45, 0.45)]          # in the 7's box: it ends over the 1's box
     strokes = glyph(DIGITS[7], 0.05) + glyph(DIGITS[1], 0.55) + glyph([bar], 0.05)   # crossed at the end
