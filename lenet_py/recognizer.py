@@ -75,7 +75,8 @@ class Recognizer:
                                              rng=np.random.default_rng(seed))
 
     def learn(self, strokes, label, features=False):
-        """Learn that the drawing ``strokes`` is ``label``; returns the new prediction for the same drawing."""
+        """Learn that the drawing ``strokes`` is ``label``; returns the new prediction for the same drawing,
+        with "taught": the label's probability for the strokes as one digit."""
         if self.personalizer is None:
             raise RuntimeError("call use_replay() before learn()")
         # Raises EmptyDrawing on an empty canvas and NotADigit on a dot: a dot taught as a 7 would
@@ -84,6 +85,8 @@ class Recognizer:
         self.personalizer.learn(image, label)
         self.corrections += 1
         result = self.predict(strokes, features)
+        # What the strokes as one digit now say of the label: the drawing may be read as a number.
+        result["taught"] = self.answer(image)["probabilities"][label]
         result["corrections"] = self.corrections
         return result
 
@@ -103,27 +106,25 @@ class Recognizer:
 
     def predict(self, strokes, features=False):
         """Strokes in canvas units -> {"empty": True}, or the answer: "number" (the digits read left to
-        right, "?" for a piece it cannot read; "" and "unsure" when it cannot read at least half of the
-        pieces) and "digits" (one answer per piece,
-        see ``answer``, each with its "box" [x0, y0, x1, y1] in canvas units and "strokes", the
-        [stroke, first point, last point] ranges of the drawing that make it). One piece: the fields
-        of its answer are also at the top, exactly the answer for the whole drawing as one digit."""
+        right, "?" for a piece it cannot read, "" when unsure) and "digits" (one answer per piece, see
+        ``answer``, each with its "box" [x0, y0, x1, y1] in canvas units and "strokes", the [stroke,
+        first point, last point] ranges of the drawing that make it). When the drawing is read as one
+        piece, or as pieces at least half of which it cannot read, the answer is the whole drawing's
+        as one digit, its fields also at the top: a zigzag scribble cuts into strokes that each look
+        like a 1, and "11??" would not be an honest answer to it."""
         strokes = check_strokes(strokes)
         if not any(len(points) for points in strokes):
             return {"empty": True}
         pieces = read_number(strokes, self.model)
-        if len(pieces) <= 1:
+        digits = [self._piece(piece, features) for piece in pieces] if len(pieces) > 1 else []
+        if digits and 2 * sum(d["unsure"] for d in digits) < len(digits):
+            result = {"empty": False, "unsure": False, "reason": None}
+        else:
             image, reason = drawing_to_mnist(strokes)
             result = self.answer(image, features, reason)
             digit = {k: v for k, v in result.items() if k not in ("empty", "features")}
             digit.update(box=_box(strokes), strokes=[[s, 0, len(points) - 1] for s, points in enumerate(strokes)])
             digits = [digit]
-        else:
-            digits = [self._piece(piece, features) for piece in pieces]
-            # Mostly pieces it cannot read is a drawing it cannot read: a zigzag scribble cuts into
-            # strokes that each look like a 1, and "11??" is not an honest answer to it.
-            unsure = 2 * sum(d["unsure"] for d in digits) >= len(digits)
-            result = {"empty": False, "unsure": unsure, "reason": "it does not look like a number" if unsure else None}
         number = "".join("?" if d["unsure"] else str(d["digit"]) for d in digits)
         result.update(number="" if result["unsure"] else number, digits=digits)
         return result

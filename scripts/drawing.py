@@ -28,6 +28,7 @@ def draw(page, strokes, left=0.2, top=0.15, size=0.65, steps=4, selector='[data-
     """Draw strokes (unit-box coordinates) into the canvas region starting at (left, top), size x size,
     all in canvas heights (the page's canvas units: it is wider than tall), with real mouse
     down/move/up events."""
+    page.locator(selector).scroll_into_view_if_needed()   # a click further down may have scrolled it away
     box = page.locator(selector).bounding_box()
 
     def at(x, y):

@@ -64,7 +64,7 @@ export function setUpTeaching(app) {
         app.drawingChanged(true);
       }
       requestAnimationFrame(() => app.debug.learnTimings.push(performance.now() - started));
-      const p = (100 * result.probabilities[label]).toFixed(1);
+      const p = (100 * result.taught).toFixed(1);
       status.textContent = `Learned: ${label} is now at ${p}%.`;
       showPersonal(result.corrections);
     } catch (err) {
