@@ -85,3 +85,15 @@ def app(page, site):
     page.goto(site)
     page.wait_for_selector("body[data-state=ready]", timeout=60000)
     return page
+
+
+@pytest.fixture(scope="session")
+def real():
+    """The real handwriting (scripts/pendigits.py: samples, labels, writers); a test that needs it
+    skips, saying where it was looked for, when it is absent."""
+    from scripts import pendigits
+    try:
+        return pendigits.load(pendigits.PATH)
+    except pendigits.Missing:
+        pytest.skip("real handwriting not found at %s: this test replays it (see ../shared/data/README.md)"
+                    % pendigits.PATH)

@@ -11,7 +11,6 @@ import collections
 import math
 
 import numpy as np
-import pytest
 
 from scripts import pendigits, replay
 
@@ -31,15 +30,6 @@ DIGITS, NONDIGITS, SEED = 300, 120, 0
 
 def floor(level, n):
     return level - SPREAD * math.sqrt(level * (1 - level) / n)
-
-
-@pytest.fixture(scope="module")
-def real():
-    try:
-        return pendigits.load(pendigits.PATH)
-    except pendigits.Missing:
-        pytest.skip("real handwriting not found at %s: these tests replay it (see ../shared/data/README.md)"
-                    % pendigits.PATH)
 
 
 def test_held_out_writers_are_read(real, site):

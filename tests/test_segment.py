@@ -239,15 +239,6 @@ READ_RIGHT, SEGMENTED_RIGHT = 258, 1183      # of 300 numbers, of their 1,200 di
 SLACK = 3, 6
 
 
-@pytest.fixture(scope="module")
-def real():
-    try:
-        return pendigits.load(pendigits.PATH)
-    except pendigits.Missing:
-        pytest.skip("real handwriting not found at %s: this test composes numbers from it "
-                    "(see ../shared/data/README.md)" % pendigits.PATH)
-
-
 def composed(real, rng):
     """A number written by one held-out writer -> (strokes as the page sends them, its digits, owner:
     the digit each stroke belongs to)."""

@@ -1,7 +1,6 @@
 """A whole number on the page: read left to right, a box per digit on the canvas, each digit's bars
 and image on demand, teaching one digit of it; and a sample of real people's numbers."""
 import numpy as np
-import pytest
 
 from scripts import number_set, pendigits, replay
 from scripts.drawing import DIGITS, draw
@@ -73,12 +72,8 @@ WHOLE_RIGHT = 0.80
 COUNT, SPREAD = 60, 2.5
 
 
-def test_real_peoples_numbers_are_read(site):
-    try:
-        data = pendigits.load(pendigits.PATH)
-    except pendigits.Missing as exc:
-        pytest.skip("real handwriting absent, numbers not measured: %s" % exc)
-    composed = number_set.compose(data, COUNT, np.random.default_rng(0))
+def test_real_peoples_numbers_are_read(site, real):
+    composed = number_set.compose(real, COUNT, np.random.default_rng(0))
     drawings = [[pendigits.resample(s, replay.STEP) for s in strokes] for _, strokes in composed]
     answers, mismatched = replay.on_page(drawings, site)
     right = np.mean([a == t for a, (t, _) in zip(answers, composed)])
