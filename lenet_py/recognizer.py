@@ -15,7 +15,7 @@ from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
 from .segment import read_number
-from .strokes import MIN_EXTENT, NotADigit, check_strokes, strokes_to_mnist
+from .strokes import MIN_EXTENT, TOO_SMALL, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
 
 # The maps the page can show, with what to say about them; the page draws whatever it is given.
@@ -116,28 +116,33 @@ class Recognizer:
         if not any(len(points) for points in strokes):
             return {"empty": True}
         pieces = read_number(strokes, self.model)
-        digits = [self._piece(piece, features) for piece in pieces] if len(pieces) > 1 else []
-        if digits and 2 * sum(d["unsure"] for d in digits) < len(digits):
-            result = {"empty": False, "unsure": False, "reason": None}
-        else:
+        whole = [[s, 0, len(points) - 1] for s, points in enumerate(strokes)]
+        # read_number drew its pieces exactly and recognised them: reuse that, unless the answer must
+        # be the whole drawing's and the one piece is not all of it (a dot or a ligature left out).
+        digits = [self._piece(piece) for piece in pieces]
+        images = [piece["image"] for piece in pieces]
+        unreadable = 2 * sum(d["unsure"] for d in digits) >= len(digits)
+        if len(digits) > 1 and unreadable or len(digits) == 1 and pieces[0]["strokes"] != whole:
             image, reason = drawing_to_mnist(strokes)
-            result = self.answer(image, features, reason)
-            digit = {k: v for k, v in result.items() if k not in ("empty", "features")}
-            digit.update(box=_box(strokes), strokes=[[s, 0, len(points) - 1] for s, points in enumerate(strokes)])
-            digits = [digit]
-        number = "".join("?" if d["unsure"] else str(d["digit"]) for d in digits)
-        result.update(number="" if result["unsure"] else number, digits=digits)
+            digits, images = [dict(self.answer(image, reason=reason), box=_box(strokes), strokes=whole)], [image]
+            del digits[0]["empty"]   # "empty" belongs to the whole answer, not to a digit of it
+        if features:
+            for digit, image in zip(digits, images):
+                digit["features"] = self.feature_maps(image)
+        if len(digits) == 1:   # one digit: its answer at the top, as it always was
+            result = {k: v for k, v in digits[0].items() if k not in ("box", "strokes")}
+            digits[0].pop("features", None)
+        else:
+            result = {"unsure": False, "reason": None}
+        result.update(empty=False, number="" if result["unsure"] else
+                      "".join("?" if d["unsure"] else str(d["digit"]) for d in digits), digits=digits)
         return result
 
-    def _piece(self, piece, features):
-        """One piece of read_number -> its answer, from the probabilities read_number computed."""
+    def _piece(self, piece):
+        """One piece of read_number -> its answer (see ``answer``), from the probabilities read_number
+        computed, with its "box" and "strokes"."""
         extent = max(piece["box"][2] - piece["box"][0], piece["box"][3] - piece["box"][1])
-        reason = "it is too small to be a digit" if extent < MIN_EXTENT else None
-        if features:
-            answer = self.answer(piece["image"], True, reason)
-        else:
-            answer = self.decide(piece["probabilities"], piece["image"], reason)
-        answer.pop("empty")
+        answer = self.decide(piece["probabilities"], piece["image"], TOO_SMALL if extent < MIN_EXTENT else None)
         answer.update(box=piece["box"], strokes=piece["strokes"])
         return answer
 
@@ -153,7 +158,7 @@ class Recognizer:
             reason = "it does not look like a digit"
         elif reason is None and probabilities[best] < MIN_CONFIDENCE:
             reason = "it could be several digits"
-        return {"empty": False, "digit": None if reason else best, "unsure": reason is not None, "reason": reason,
+        return {"digit": None if reason else best, "unsure": reason is not None, "reason": reason,
                 "best": best, "probabilities": probabilities.tolist(), "not_digit": not_digit,
                 "image": np.round(image).astype(np.int64).ravel().tolist()}  # 0..255, row by row
 
@@ -169,17 +174,24 @@ class Recognizer:
         """(28, 28) image in 0..255 -> {"empty": False, "digit": 0-9 or None when unsure, "unsure", "reason"
         (why unsure, or None), "best" (the likeliest digit even when unsure), "probabilities" [10],
         "not_digit" (the "not a digit" output's probability, 0 for a model without one), "image" [784]
-        in 0..255, and with features=True "features": [{"caption", "shape": [6, 28, 28], "bytes"}, ...]}."""
+        in 0..255, and with features=True "features" (see ``feature_maps``)}."""
         x = normalize(image[None], self.model.dtype)
-        result = {"empty": False}
         # One forward pass either way: the feature maps end with the logits.
         maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
-        if features:
-            result["features"] = [{"caption": caption, "shape": list(maps[name].shape[1:]),
-                                   "bytes": to_bytes(maps[name][0]).ravel().tolist()}
-                                  for name, caption in FEATURE_LAYERS]
+        result = {"empty": False}
         result.update(self.decide(softmax(maps["output"])[0], image, reason))  # the softmax predict_proba uses
+        if features:
+            result["features"] = _captioned(maps)
         return result
+
+    def feature_maps(self, image):
+        """(28, 28) image -> the maps the page shows: [{"caption", "shape": [6, 28, 28], "bytes"}, ...]."""
+        return _captioned(self.model.feature_maps(normalize(image[None], self.model.dtype)))
+
+
+def _captioned(maps):
+    return [{"caption": caption, "shape": list(maps[name].shape[1:]), "bytes": to_bytes(maps[name][0]).ravel().tolist()}
+            for name, caption in FEATURE_LAYERS]
 
 
 def _box(strokes):

@@ -18,6 +18,7 @@ PEN = 2.6           # pen width in pixels of the 20x20 box: MNIST's median strok
 EDGE = 1.0          # width of the anti-aliased edge, pixels
 MIN_EXTENT = 0.03   # a drawing smaller than this many canvas heights is a dot, not a digit
 MAX_POINTS = 20000  # more points than any drawing needs: a longer list is refused, not rendered
+TOO_SMALL = "it is too small to be a digit"   # why a dot is not a digit
 _CHUNK = 256        # segments per distance computation: (784, 256) float64 arrays, 1.6 MB each
 _STEP = 0.1         # points closer than this along the path (pixels, after fitting) add nothing but work
 
@@ -137,5 +138,5 @@ def strokes_to_mnist(strokes, pen=PEN, edge=EDGE):
     shift = np.array([centre - com_c, centre - com_r])
     image = render(starts + shift, ends + shift, pen, edge=edge) * 255.0
     if extent < MIN_EXTENT:
-        raise NotADigit("it is too small to be a digit", image)
+        raise NotADigit(TOO_SMALL, image)
     return image
