@@ -4,7 +4,7 @@
 import { Pad } from "./pad.js";
 import { setUpTeaching } from "./teach.js";
 import { ModelClient } from "./worker-client.js";
-import { showAbout, showEmpty, showError, showNotice, showPersonal, showProgress, showResult } from "./view.js";
+import { describe, showAbout, showEmpty, showError, showNotice, showPersonal, showProgress, showResult } from "./view.js";
 
 const LIVE_INTERVAL_MS = 90;    // while drawing, predict at most this often
 
@@ -48,7 +48,7 @@ let penUpAt = null;        // latency is measured from pen-up (or clear, undo) t
 
 function drawingChanged(immediate) {
   version++;
-  teaching.update();
+  teaching.drawingChanged();
   schedulePrediction(immediate);
 }
 
@@ -57,11 +57,14 @@ function setBusy(busy) {
   document.body.dataset.busy = String(busy);
 }
 
+// The answer for a finished stroke (or an undo) is on screen: time it, and say it once. Live answers
+// while the pen moves are not read out, or a screen reader would chatter through every stroke.
 function markRendered() {
   if (penUpAt === null) return;
   const started = penUpAt;
   penUpAt = null;
   requestAnimationFrame(() => debug.timings.push(performance.now() - started));
+  if (debug.lastResult) $("announce").textContent = describe(debug.lastResult);
 }
 
 // The digit of a number whose bars are shown and whom teaching corrects: the first one it is not
@@ -162,7 +165,7 @@ const teaching = setUpTeaching({
   markShown: (shown) => { shownVersion = shown; },
 });
 client
-  .on("progress", ({ step, state }) => showProgress(step, state))
+  .on("progress", (progress) => showProgress(progress))
   .on("ready", (summary) => {
     modelReady = true;
     debug.readyAt = performance.now();  // milliseconds since navigation started

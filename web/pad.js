@@ -12,6 +12,7 @@ export class Pad {
     this.on = on;               // {changed(immediate), penUp()}
     this.strokes = [];          // each stroke: [[x, y], ...] in 0..1 canvas units
     this.current = null;        // the stroke being drawn
+    this.pointerId = null;      // the pointer drawing it: a second finger meanwhile is ignored
     this.boxes = [];            // [{box: [x0, y0, x1, y1], selected, unsure}] to outline
     this.aspect = 1;            // width / height, from the canvas's size on screen
     canvas.addEventListener("pointerdown", (event) => this.down(event));
@@ -50,13 +51,14 @@ export class Pad {
     context.lineCap = "round";
     context.lineJoin = "round";
     context.lineWidth = STROKE * size;
-    context.strokeStyle = "#111";
+    const colour = (name) => getComputedStyle(this.canvas).getPropertyValue(name).trim();
+    context.strokeStyle = colour("--pen");
     for (const stroke of this.strokes) tracePath(context, stroke, size);
     if (this.current) tracePath(context, this.current, size);
     const pad = 0.03 * size;  // the box clears the ink's edge: the pen is wider than its centre line
     for (const { box: [x0, y0, x1, y1], selected, unsure } of this.boxes) {
       context.lineWidth = (selected ? 0.008 : 0.004) * size;
-      context.strokeStyle = unsure ? "#b3261e" : selected ? "#2f6fdf" : "#8aa6d8";
+      context.strokeStyle = colour(unsure ? "--danger" : selected ? "--accent" : "--box");
       context.setLineDash(selected ? [] : [0.012 * size, 0.01 * size]);
       context.strokeRect(x0 * size - pad, y0 * size - pad, (x1 - x0) * size + 2 * pad, (y1 - y0) * size + 2 * pad);
     }
@@ -78,6 +80,8 @@ export class Pad {
   down(event) {
     if (event.button !== 0 && event.pointerType === "mouse") return;
     event.preventDefault();
+    if (this.current) return;  // a palm or a second finger must not join the stroke or start another
+    this.pointerId = event.pointerId;
     this.boxes = [];  // they belong to the answer for the drawing as it was
     this.canvas.focus();
     this.canvas.setPointerCapture(event.pointerId);
@@ -87,7 +91,7 @@ export class Pad {
   }
 
   move(event) {
-    if (!this.current) return;
+    if (!this.current || event.pointerId !== this.pointerId) return;
     event.preventDefault();
     const samples = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
     for (const sample of samples.length ? samples : [event]) this.current.push(this.point(sample));
@@ -96,8 +100,8 @@ export class Pad {
   }
 
   up(event) {
-    if (!this.current) return;
-    if (event) event.preventDefault();
+    if (!this.current || event.pointerId !== this.pointerId) return;
+    event.preventDefault();
     this.strokes.push(this.current);
     this.current = null;
     this.draw();

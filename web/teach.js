@@ -1,6 +1,6 @@
 // "Wrong? It's a 7": the correction buttons and keys, reset and export. The worker learns; this
 // module asks it to and shows what it says.
-import { showError, showPersonal } from "./view.js";
+import { showError, showPersonal, showPersonalStatus } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,6 +24,13 @@ export function setUpTeaching(app) {
   function update() {
     const usable = app.isReady() && !learning;  // on an empty canvas a click explains instead
     for (const button of buttons) button.disabled = !usable;
+  }
+
+  // What was said about the last correction belongs to that drawing, not to the next one. (A
+  // number read again after learning changes nothing: learning is still true then.)
+  function drawingChanged() {
+    if (!learning) $("teach-status").textContent = "";
+    update();
   }
 
   app.pad.canvas.addEventListener("keydown", (event) => {
@@ -97,10 +104,11 @@ export function setUpTeaching(app) {
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      showPersonalStatus(`Saved ${link.download} (${corrections} correction${corrections === 1 ? "" : "s"}) to your downloads.`);
     } catch (err) {
       showError(err.message);
     }
   });
 
-  return { update };
+  return { update, drawingChanged };
 }

@@ -33,6 +33,7 @@ export function showEmpty() {
     li.querySelector(".value").textContent = "";
   }
   $("preview").getContext("2d").clearRect(0, 0, 28, 28);
+  $("preview").classList.add("empty");  // a placeholder, not a black square that looks broken
   document.body.dataset.prediction = "empty";
 }
 
@@ -64,7 +65,7 @@ export function showResult(result, selected, onSelect) {
   }
   const which = several ? `Digit ${selected + 1}: ` : "";
   $("confidence").textContent = unsure ? "" : chosen.unsure ? `${which}not sure, ${chosen.reason}`
-    : `${which}${(100 * chosen.probabilities[chosen.digit]).toFixed(1)}% sure`;
+    : `${which}${percent(chosen.probabilities[chosen.digit])} sure`;
   $("unsure").hidden = !unsure;
   $("unsure").textContent = unsure ? `Not sure: ${result.reason || "it may not be a digit"}` : "";
   $("teach-label").textContent = chosen.unsure ? `${several ? which : ""}Which is it?` : `${several ? which : ""}Wrong? It's a`;
@@ -75,12 +76,29 @@ export function showResult(result, selected, onSelect) {
     li.classList.toggle("top", d === top);
     li.dataset.probability = String(p);
     li.querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
-    li.querySelector(".value").textContent = `${(100 * p).toFixed(1)}%`;
+    li.querySelector(".value").textContent = percent(p);
   });
+  $("preview").classList.remove("empty");
   drawGray($("preview"), chosen.image, 28, 28);
   const features = several ? chosen.features : result.features;
   if (features) showFeatures(features);
   document.body.dataset.prediction = unsure ? "unsure" : result.number;
+}
+
+// "99.9%", and "100%" rather than "100.0%", which would be wider than every other value.
+export function percent(p) {
+  const text = (100 * p).toFixed(1);
+  return (text === "100.0" ? "100" : text) + "%";
+}
+
+// What a screen reader says once the answer for a finished stroke is on screen: "7, 99.9% sure",
+// "Number 2 0 2 6" (digit by digit, as people check a number), or "Not sure: ...".
+export function describe(result) {
+  if (result.empty) return "Empty canvas";
+  if (result.unsure) return `Not sure: ${result.reason || "it may not be a digit"}`;
+  const digits = result.digits;
+  if (digits.length === 1) return `${digits[0].digit}, ${percent(digits[0].probabilities[digits[0].digit])} sure`;
+  return "Number " + digits.map((d) => (d.unsure ? "unreadable" : String(d.digit))).join(" ");
 }
 
 function drawGray(target, bytes, width, height) {
@@ -137,16 +155,34 @@ export function showNotice(message) {
   document.querySelector("footer").prepend(box);
 }
 
+export function showPersonalStatus(message) {
+  $("personal-status").textContent = message;
+}
+
 export function showPersonal(corrections) {
+  $("personal-status").textContent = "";  // "Saved ..." was about the model before this change
   $("personal").hidden = !corrections;
   document.body.dataset.personal = corrections ? "true" : "false";
   $("personal-text").textContent = `Using your personalised model: ${corrections} correction${corrections === 1 ? "" : "s"} ` +
     "learned, stored in this browser only.";
 }
 
-export function showProgress(step, state) {
+const NAMES = { runtime: "the Python runtime", numpy: "NumPy", model: "the model" };
+
+// progress: {step, state, loaded?, total?}: the step's state, and bytes arrived of the whole load.
+export function showProgress({ step, state, loaded, total }) {
   const li = document.querySelector(`#loading [data-step="${step}"]`);
   if (li) li.className = state;
+  if (state === "failed") {
+    $("load-text").textContent = `Could not load ${NAMES[step] || step}.`;
+    return;
+  }
+  if (!(total > 0)) return;
+  const bar = $("load-progress");
+  bar.max = total;
+  bar.value = Math.min(loaded, total);
+  const mb = (bytes) => (bytes / 1e6).toFixed(1);
+  $("load-text").textContent = `Loading ${NAMES[step] || step}: ${mb(loaded)} of ${mb(total)} MB · ${Math.floor(100 * Math.min(1, loaded / total))}%`;
 }
 
 export function showAbout(caption) {
