@@ -146,6 +146,8 @@ def test_export_loads_in_cpython_with_the_same_probabilities(app, tmp_path):
     path = tmp_path / "export.zip"
     download_info.value.save_as(str(path))
     assert download_info.value.suggested_filename.endswith(".zip")
+    saved = app.inner_text("[data-testid=personal-status]")  # the person is told where it went
+    assert download_info.value.suggested_filename in saved and "2 corrections" in saved
     with zipfile.ZipFile(str(path)) as archive:
         archive.extractall(str(tmp_path / "unzipped"))
     folder = tmp_path / "unzipped" / "lenet_py-weights-personal"
