@@ -44,14 +44,21 @@ def main(argv=None):
     parser.add_argument("--out", default="test-artifacts/styles", help="folder for the PNGs")
     parser.add_argument("--weights", help="weights folder to serve (default: weights/)")
     parser.add_argument("--phone", action="store_true", help="a phone's viewport: 390x844, DPR 3, touch")
+    parser.add_argument("--states", action="store_true",
+                        help="the page's states instead (loading, empty, answer, feature maps, error), light and dark")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
     os.makedirs(args.out, exist_ok=True)
     server, url = serve(weights=args.weights)
     with sync_playwright() as p:
         browser = launch(p)
-        page = (browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3) if args.phone
-                else browser.new_page(viewport={"width": 1280, "height": 800}))
+        screen = (dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
+                  if args.phone else dict(viewport={"width": 1280, "height": 800}))
+        if args.states:
+            for scheme in ("light", "dark"):
+                states(browser, url, screen, scheme, os.path.join(args.out, "%s-%s" % ("phone" if args.phone else "desktop", scheme)))
+            return server.shutdown()
+        page = browser.new_page(**screen)
         page.goto(url)
         page.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=60000)
         for name, parts in CASES.items():
@@ -70,6 +77,40 @@ def main(argv=None):
             page.wait_for_function("() => document.body.dataset.prediction === 'empty'")
         browser.close()
     server.shutdown()
+
+
+def states(browser, url, screen, scheme, prefix):
+    """One PNG per state of the page, as a visitor sees it (the viewport, not the whole page)."""
+    context = browser.new_context(color_scheme=scheme, **screen)
+    page = context.new_page()
+
+    def shot(state):
+        page.wait_for_timeout(300)  # transitions end
+        page.screenshot(path="%s-%s.png" % (prefix, state))
+        print("%s-%s.png" % (prefix, state))
+
+    page.goto(url)
+    page.wait_for_function("() => document.getElementById('load-progress').value > 0", timeout=60000)
+    shot("loading")
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    shot("empty")
+    draw(page, DIGITS[7], left=0.3, size=0.6)
+    page.wait_for_function("() => document.body.dataset.busy === 'false'")
+    shot("answer")
+    page.click("[data-testid=features-toggle]")
+    page.wait_for_function("() => window.lenetDebug.lastResult.features !== undefined")
+    page.locator("[data-testid=features]").scroll_into_view_if_needed()
+    shot("features")
+    context.close()
+    # The runtime missing from the server: what a visitor sees when the recognizer cannot start
+    # (no service worker: it would answer from its copy).
+    context = browser.new_context(color_scheme=scheme, service_workers="block", **screen)
+    page = context.new_page()
+    page.route("**/pyodide.js", lambda route: route.fulfill(status=404, body="not found"))
+    page.goto(url)
+    page.wait_for_selector("body[data-state=error]", timeout=60000)
+    shot("error")
+    context.close()
 
 
 if __name__ == "__main__":
