@@ -8,8 +8,15 @@
    render starts), over many drawings: median and 95th percentile (target: median <= 30 ms).
    Twice: with Playwright's mouse, whose input reaches the page through the DevTools protocol and
    costs a frame of its own, and with pointer events dispatched inside the page.
+3. Bytes over the wire, counted by the server as it writes them (headers included, gzip where the
+   browser accepts it): a first visit, from navigation until the service worker has its copy, and a
+   repeat visit in a new tab (target: first <= 13 MB, repeat: no byte of the runtime), with how many
+   responses the service worker gave; then the repeat visit again with the server stopped and the
+   network off.
+   `--bytes` measures only this.
 """
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -49,6 +56,78 @@ async (count) => {
 """
 
 
+def count_bytes(server):
+    """Make ``server`` (scripts/serve.py) tally every byte it writes, by URL path, in server.sent."""
+    server.sent = []
+    partial = server.RequestHandlerClass
+
+    class Counting(partial.func):
+        def setup(self):
+            super().setup()
+            inner = self.wfile
+            handler = self
+
+            class Writer:
+                def write(self, data):
+                    server.sent.append((getattr(handler, "path", ""), len(data)))
+                    return inner.write(data)
+
+                def __getattr__(self, name):
+                    return getattr(inner, name)
+
+            self.wfile = Writer()
+
+    server.RequestHandlerClass = functools.partial(Counting, *partial.args, **partial.keywords)
+
+
+def wire(server, since=0):
+    """(all bytes, bytes of runtime files) written since the index ``since`` of server.sent."""
+    sent = server.sent[since:]
+    return sum(n for _, n in sent), sum(n for path, n in sent if "/runtime/" in path)
+
+
+def visit_bytes(browser, server, url):
+    """First and repeat visit, bytes over the wire and responses from the service worker."""
+    context = browser.new_context()
+    page = context.new_page()
+    start = len(server.sent)
+    page.goto(url)
+    page.wait_for_selector("body[data-state=ready]", timeout=120000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120000)
+    first, first_runtime = wire(server, start)
+    result = {"first_visit_bytes": first, "first_visit_runtime_bytes": first_runtime}
+    for offline in (False, True):
+        if offline:  # no server at all: Chromium's offline mode lets the service worker's update check through
+            server.shutdown()
+            server.server_close()
+            context.set_offline(True)
+        page = context.new_page()  # a new tab: a second visit, not a reload of the first
+        served = {"worker": 0, "network": 0}
+        page.on("response", lambda r: served.__setitem__("worker" if r.from_service_worker else "network",
+                                                         served["worker" if r.from_service_worker else "network"] + 1))
+        start = len(server.sent)
+        page.goto(url)
+        page.wait_for_selector("body[data-state=ready]", timeout=120000)
+        key = "offline_visit" if offline else "repeat_visit"
+        result[key + "_ready_ms"] = round(page.evaluate("window.lenetDebug.readyAt"), 1)
+        result[key + "_bytes"], result[key + "_runtime_bytes"] = wire(server, start)
+        result[key + "_responses_from_service_worker"] = served["worker"]
+        result[key + "_responses_from_network"] = served["network"]
+    context.close()
+    return result
+
+
+def print_bytes(result):
+    mb = lambda n: "%.2f MB (%.2f MiB)" % (n / 1e6, n / 2 ** 20)  # noqa: E731
+    print("first visit over the wire  %s, runtime %s (target <= 13 MB)"
+          % (mb(result["first_visit_bytes"]), mb(result["first_visit_runtime_bytes"])))
+    for key, what in (("repeat_visit", "repeat visit, new tab"), ("offline_visit", "repeat visit, network off")):
+        print("%-26s %d bytes, %d of them runtime (target 0); %d responses from the service worker, %d from the "
+              "network; ready at %.0f ms" % (what, result[key + "_bytes"], result[key + "_runtime_bytes"],
+                                            result[key + "_responses_from_service_worker"],
+                                            result[key + "_responses_from_network"], result[key + "_ready_ms"]))
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -59,10 +138,19 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="fresh page loads per measurement (default 3)")
     parser.add_argument("--drawings", type=int, default=50, help="drawings for the latency figure (default 50)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--bytes", action="store_true", help="measure only the bytes over the wire (part 3)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     server, url = serve_in_background()
+    count_bytes(server)
+    if args.bytes:
+        with sync_playwright() as p:
+            browser = launch(p)
+            result = visit_bytes(browser, server, url)  # stops the server for the offline visit
+            browser.close()
+        print(json.dumps(result)) if args.json else print_bytes(result)
+        return
     ready, bare, latencies = [], [], []
     with sync_playwright() as p:
         browser = launch(p)
@@ -86,6 +174,8 @@ def main():
         page = context.new_page()
         page.goto(url)
         page.wait_for_selector("body[data-state=ready]", timeout=120000)
+        # The service worker copies the site once the page is ready: not while latency is measured.
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120000)
         digits = list(DIGITS)
         for i in range(args.drawings):
             page.keyboard.press("Escape")
@@ -95,8 +185,8 @@ def main():
             latencies.append(page.evaluate("window.lenetDebug.timings[window.lenetDebug.timings.length - 1]"))
         in_page = page.evaluate(IN_PAGE_DRAWINGS, args.drawings)
         context.close()
+        wire_bytes = visit_bytes(browser, server, url)  # last: it stops the server for the offline visit
         browser.close()
-    server.shutdown()
 
     result = {
         "ready_ms_median": round(statistics.median(ready), 1),
@@ -108,6 +198,7 @@ def main():
         "penup_to_prediction_in_page_events_ms_p95": round(percentile(in_page, 0.95), 2),
         "runs": args.runs,
         "drawings": args.drawings,
+        **wire_bytes,
     }
     if args.json:
         print(json.dumps(result))
@@ -119,6 +210,7 @@ def main():
           % (result["penup_to_prediction_ms_median"], result["penup_to_prediction_ms_p95"], args.drawings))
     print("  the same, pointer events dispatched in the page: median %.1f ms, p95 %.1f ms"
           % (result["penup_to_prediction_in_page_events_ms_median"], result["penup_to_prediction_in_page_events_ms_p95"]))
+    print_bytes(result)
 
 
 if __name__ == "__main__":

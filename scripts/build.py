@@ -5,7 +5,9 @@ sample, at the URLs the dev server uses.
 
 Copy the folder to any static host as is; it makes no request to another origin. Its `_headers` file
 gives the Content-Security-Policy headers in the format Netlify and Cloudflare Pages read (see
-"Security" in README.md for other hosts).
+"Security" in README.md for other hosts). Every file that gzip shrinks gets a `<file>.gz` copy beside
+it for hosts that serve those (see "Fewer bytes" in README.md), and `sw.js` gets the listing of every
+file with its sha256 (scripts/offline.py), which versions the service worker's cache.
 
 The build only ever replaces a folder that an earlier build made (it carries the MARKER file) or an
 empty one: `--out .` or `--out ~` is refused, not emptied.
@@ -18,6 +20,8 @@ if __name__ == "__main__":  # run as a script: make the repository's packages im
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from lenet_py.weights import WeightsError, fresh_dir, load_weights  # noqa: E402
+from scripts import offline  # noqa: E402
+from scripts.compress import write_gz_siblings  # noqa: E402
 from scripts.serve import content_security_policies  # noqa: E402
 from scripts.setup_runtime import REPO, runtime_dir  # noqa: E402
 from scripts.wheel import write_wheel  # noqa: E402
@@ -47,9 +51,10 @@ def check_out(out):
 
 def headers_file():
     """_headers as Netlify and Cloudflare Pages read it: URL patterns, each with indented headers.
-    The policy matters for the documents and for the worker's script; no two rules overlap."""
+    The policy matters for the documents and for the workers' scripts (the service worker too obeys
+    its own response header, not the page's); no two rules overlap."""
     page, worker = content_security_policies(os.path.join(REPO, "web"))
-    rules = [("/", page), ("/index.html", page), ("/worker.js", worker)]
+    rules = [("/", page), ("/index.html", page), ("/sw.js", page), ("/worker.js", worker)]
     text = "".join("%s\n  Content-Security-Policy: %s\n" % rule for rule in rules)
     return text + "/*\n  X-Content-Type-Options: nosniff\n"
 
@@ -91,6 +96,13 @@ def build(out):
             fh.write(headers_file())
         with open(os.path.join(tmp, MARKER), "w") as fh:
             fh.write("Made by scripts/build.py; the next build replaces this whole folder.\n")
+        try:
+            worker = offline.service_worker(tmp, offline.folder_files(tmp))  # the folder as it will be served
+        except ValueError as exc:
+            raise SystemExit("error: web/%s" % exc)
+        with open(os.path.join(tmp, "sw.js"), "wb") as fh:
+            fh.write(worker)
+        packed = write_gz_siblings(tmp)  # last: every file as served is final by now
         usual_permissions(tmp)
         if os.path.isdir(out):
             os.replace(out, os.path.join(work, "previous"))  # checked above: an earlier build, or empty
@@ -99,9 +111,11 @@ def build(out):
         raise SystemExit("error: the build failed while writing %s (%s)" % (exc.filename or out, exc.strerror or exc))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(out) for f in files)
-    print("built %s: %.1f MB; try it with its security headers: python scripts/serve.py --site %s "
-          "(a plain static server sends none for the worker: see _headers)" % (out, size / 1e6, out))
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(out) for f in files if not f.endswith(".gz"))
+    saved = sum(plain - small for plain, small in packed.values())
+    print("built %s: %.1f MB, %.1f MB gzipped for hosts that send the .gz copies; try it with its security headers: "
+          "python scripts/serve.py --site %s (a plain static server sends none for the worker: see _headers)"
+          % (out, size / 1e6, (size - saved) / 1e6, out))
 
 
 def main(argv=None):

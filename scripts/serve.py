@@ -7,7 +7,9 @@ Nothing is copied: what training wrote and the code as it is now are what the br
 `scripts/build.py` lays out the same URLs in a folder for static hosting.
 """
 import argparse
+import email.utils
 import functools
+import hashlib
 import http.server
 import io
 import json
@@ -20,6 +22,8 @@ import urllib.parse
 if __name__ == "__main__":  # run as a script: make the repository's packages importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from scripts import offline  # noqa: E402
+from scripts.compress import GzipMemo, accepts_gzip, gzip_bytes  # noqa: E402
 from scripts.wheel import WHEEL_INDEX, build_wheel, wheel_name  # noqa: E402
 from train.cli import REPO, OneLineParser  # noqa: E402
 
@@ -49,16 +53,60 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     mounts = {}  # URL prefix -> folder; anything else comes from the handler's directory (web/)
     policies = ("", "")  # the Content-Security-Policy headers: (page and everything else, worker.js)
     lenet_dir = None  # the lenet_py folder whose wheel is built on request; None: a built site has its own
+    # A built site carries <file>.gz copies (scripts/build.py). The working tree gets them made in memory
+    # on first request (GzipMemo) rather than written beside the files by the setup: one way for web/,
+    # weights/ and the runtime alike, never a stale copy after an edit or a retraining, and nothing to
+    # clean up; the price is ~2.5 s of compression once per server start, spread over the first visit.
+    gzip_memo = None
+    extensions_map = dict(http.server.SimpleHTTPRequestHandler.extensions_map,
+                          **{".wasm": "application/wasm", ".webmanifest": "application/manifest+json",
+                             ".js": "text/javascript", ".json": "application/json"})
 
     def send_head(self):
+        self.vary = False
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         # A NUL byte makes os.path raise deep inside the handler, which drops the connection.
         if "\x00" in path:
             self.send_error(400, "Bad request: NUL in the path")
             return None
         if self.lenet_dir and path in ("/" + WHEEL_INDEX, "/" + wheel_name()):
-            return self.send_bytes(*self.wheel_file(path))
+            return self.send_bytes(*self.wheel_file(path), modified=self.wheel_modified())
+        if self.lenet_dir and path == "/sw.js" and os.path.isfile(os.path.join(self.directory, "sw.js")):
+            try:
+                return self.send_bytes(self.service_worker(), "text/javascript")
+            except ValueError as exc:  # a sw.js without its listing line would cache nothing: say so
+                self.send_error(500, "web/%s" % exc)
+                return None
+        file = self.translate_path(self.path)
+        if path.endswith("/"):
+            file = os.path.join(file, "index.html")  # the stdlib sends a folder's index.html, or a 404
+        if os.path.isfile(file):
+            encoded = self.gzipped(file)
+            self.vary = encoded is not None  # caches must keep the two encodings apart
+            if encoded is not None and accepts_gzip(self.headers.get("Accept-Encoding")):
+                return self.send_encoded(file, encoded)
         return super().send_head()
+
+    def gzipped(self, file):
+        """The gzipped copy of ``file``: bytes (made here), a path (a build's .gz), or None."""
+        if self.gzip_memo is not None:
+            return self.gzip_memo.get(file, os.stat(file))
+        packed = file + ".gz"
+        # Older than its file: someone changed the build by hand after scripts/build.py wrote the copy.
+        fresh = os.path.isfile(packed) and os.path.getmtime(packed) >= os.path.getmtime(file)
+        return packed if fresh else None
+
+    def send_encoded(self, file, encoded):
+        stat = os.stat(file)
+        if isinstance(encoded, bytes):
+            body = encoded
+        else:
+            with open(encoded, "rb") as fh:
+                body = fh.read()
+        # Validators of the file itself: the page's fetches ask "no-cache", and the service worker's copy
+        # of the first visit is then a 304 from the HTTP cache rather than a second download.
+        etag = '"%x-%x-gzip"' % (stat.st_mtime_ns, stat.st_size)
+        return self.send_bytes(body, self.guess_type(file), etag=etag, modified=stat.st_mtime, encoding="gzip")
 
     def wheel_file(self, path):
         """Built on each request from lenet_py/ as it is now, so an edit shows on reload (it takes ms)."""
@@ -66,12 +114,61 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             return json.dumps({"lenet_py": wheel_name()}).encode(), "application/json"
         return build_wheel(self.lenet_dir), "application/zip"
 
-    def send_bytes(self, data, content_type):
+    def wheel_modified(self):
+        """When the wheel's sources last changed (the folder's own time counts a deleted file). Chromium
+        ignores an ETag from an HTTP/1.0 server, which this is: without a Last-Modified the page would
+        download the wheel again on every visit, and the service worker's copy again on the first."""
+        folder = self.lenet_dir
+        paths = [folder, os.path.join(REPO, "pyproject.toml")]
+        paths += [os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py")]
+        return max(os.path.getmtime(path) for path in paths)
+
+    def service_worker(self):
+        """web/sw.js with the listing of what the page needs as it is now: an edit to web/, lenet_py/ or
+        the weights changes it, and the browser installs it, with a new cache, on the next visit."""
+        files = offline.folder_files(self.directory)
+        for prefix, folder in self.mounts.items():
+            files.update(offline.folder_files(folder, prefix.lstrip("/")))
+        files[WHEEL_INDEX] = self.wheel_file("/" + WHEEL_INDEX)[0]
+        files[wheel_name()] = build_wheel(self.lenet_dir)
+        return offline.service_worker(self.directory, files)
+
+    def send_bytes(self, data, content_type, modified=None, etag=None, encoding=None):
+        if etag is None:
+            etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
+            packed = gzip_bytes(data)  # the wheel: a zip already, so in practice never
+            if packed is not None:
+                self.vary = True
+                if accepts_gzip(self.headers.get("Accept-Encoding")):
+                    data, encoding = packed, "gzip"
+        if self.not_modified(etag, modified):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        self.send_header("ETag", etag)
+        if modified is not None:
+            self.send_header("Last-Modified", self.date_time_string(modified))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.end_headers()
         return io.BytesIO(data)
+
+    def not_modified(self, etag, modified):
+        """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+        if "If-None-Match" in self.headers:
+            tags = [tag.strip() for tag in self.headers["If-None-Match"].split(",")]
+            return "*" in tags or etag in tags or etag in [t[2:] for t in tags if t.startswith("W/")]
+        if modified is None or "If-Modified-Since" not in self.headers:
+            return False
+        try:
+            since = email.utils.parsedate_to_datetime(self.headers["If-Modified-Since"]).timestamp()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return False
+        return int(modified) <= since
 
     def list_directory(self, path):
         self.send_error(404, "Not found")  # no listings: only the files the page asks for are served
@@ -87,6 +184,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")  # a retrained model shows up on reload
+        if getattr(self, "vary", False):
+            self.send_header("Vary", "Accept-Encoding")
         page_policy, worker_policy = self.policies
         # getattr: when the request line itself is malformed, the error reply comes before self.path exists.
         is_worker = urllib.parse.urlsplit(getattr(self, "path", "")).path.endswith("/worker.js")
@@ -109,7 +208,8 @@ def make_server(host="127.0.0.1", port=8000, quiet=False, weights_dir=None, web_
         mounts, web_dir, lenet_dir = {}, site, None  # a build holds its weights and its wheel
     web_dir = web_dir or os.path.join(REPO, "web")
     handler_class = type("Handler", (SiteHandler,), {"mounts": mounts, "lenet_dir": lenet_dir,
-                                                     "policies": content_security_policies(web_dir)})
+                                                     "policies": content_security_policies(web_dir),
+                                                     "gzip_memo": None if site else GzipMemo()})
     handler = functools.partial(handler_class, directory=web_dir)
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.quiet = quiet

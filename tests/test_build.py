@@ -1,4 +1,8 @@
-"""scripts/build.py replaces only a folder that an earlier build made, and writes files anyone can serve."""
+"""scripts/build.py replaces only a folder that an earlier build made, and writes files anyone can serve,
+with reproducible .gz copies beside those gzip shrinks and sw.js listing every file with its sha256."""
+import gzip
+import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -105,5 +109,51 @@ def test_static_hosts_get_the_policy_headers(tmp_path, runtime_ready):
     headers = (tmp_path / "dist" / "_headers").read_text()
     index = (tmp_path / "dist" / "index.html").read_text()
     assert "http-equiv=\"Content-Security-Policy\"" in index
-    assert headers.count("script-src 'self';") == 2  # the two page rules
+    assert headers.count("script-src 'self';") == 3  # the two page rules and the service worker's
+    assert "/sw.js\n  Content-Security-Policy: default-src 'none'; script-src 'self';" in headers
     assert "/worker.js\n  Content-Security-Policy: default-src 'none'; script-src 'self' 'unsafe-eval';" in headers
+
+
+# ---- compressed copies and the service worker's listing -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, runtime_ready):
+    out = tmp_path_factory.mktemp("site") / "dist"
+    result = build(out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_large_files_get_gz_copies_that_decompress_to_them(built):
+    for name in ("runtime/pyodide/pyodide.asm.wasm", "runtime/pyodide/pyodide.asm.data", "runtime/pyodide/numpy.data",
+                 "runtime/pyodide/pyodide.asm.js", "weights/c5.weight.npy", "weights/manifest.json", "index.html"):
+        packed = (built / (name + ".gz")).read_bytes()
+        assert packed[:4] == b"\x1f\x8b\x08\x00" and packed[4:8] == b"\0\0\0\0", name  # gzip, no name, mtime 0
+        assert gzip.decompress(packed) == (built / name).read_bytes(), name
+        assert len(packed) < 0.95 * (built / name).stat().st_size, name
+
+
+def test_files_gzip_does_not_shrink_get_no_copy(built):
+    assert (built / "replay.npz").is_file() and not (built / "replay.npz.gz").exists()  # a zip already
+    for packed in built.rglob("*.gz"):  # each one saves at least 5% of a file of 1 KB or more
+        size = packed.with_suffix("").stat().st_size
+        assert size >= 1024 and packed.stat().st_size <= 0.95 * size, packed.name
+
+
+def test_the_gz_copies_are_the_same_build_after_build(built, tmp_path):
+    assert build(tmp_path / "again").returncode == 0
+    copies = sorted(p.relative_to(built) for p in built.rglob("*.gz"))
+    assert copies and copies == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*.gz"))
+    for name in copies:
+        assert (built / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_sw_js_lists_every_file_with_its_sha256(built):
+    worker = (built / "sw.js").read_text()
+    site = json.loads(worker.split("const SITE = ", 1)[1].split(";  // written by", 1)[0])
+    files = {str(p.relative_to(built)) for p in built.rglob("*") if p.is_file()}
+    expected = {f for f in files if not f.endswith(".gz")} - {"sw.js", "_headers", ".lenet-py-build"}
+    assert set(site["files"]) == expected and "lenet_py-0.1.0-py3-none-any.whl" in expected
+    for name, sha in site["files"].items():
+        assert hashlib.sha256((built / name).read_bytes()).hexdigest() == sha, name
+    assert site["runtime"] == "runtime/pyodide/" and len(site["version"]) == 16
