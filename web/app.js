@@ -188,3 +188,9 @@ pad.resize();
 showEmpty();
 setBusy(false);
 teaching.update();
+
+// Offline and repeat visits: web/sw.js keeps the site. Registered once the model is ready, when the
+// HTTP cache holds every file it keeps, so the first visit downloads nothing twice.
+client.on("ready", () => {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch((err) => console.warn("No offline copy:", err.message));
+});
