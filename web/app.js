@@ -179,11 +179,13 @@ client
   .on("notice", ({ message }) => showNotice(message))
   .on("fatal", ({ stage, message }) => {
     document.body.dataset.state = "error";
-    showProgress(stage, "failed");
+    showProgress({ step: stage, state: "failed" });
     showError(`The recognizer could not start: ${message}`);
   });
 
 window.addEventListener("resize", () => pad.resize());
+// The canvas's ink and boxes follow the colour scheme (pad.js reads them from the CSS).
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => pad.draw());
 pad.resize();
 showEmpty();
 setBusy(false);
