@@ -1,4 +1,4 @@
-"""Build the pure-Python wheel of lenet_py that the page installs with micropip.
+"""Build the pure-Python wheel of lenet_py that the page's worker unpacks into site-packages.
 
     python scripts/wheel.py [--out DIR]      # writes DIR/lenet_py-<version>-py3-none-any.whl
 
@@ -76,7 +76,7 @@ def write_wheel(out, package_dir=None):
 
 
 def main():
-    parser = OneLineParser(description="Build the lenet_py wheel the page installs with micropip.")
+    parser = OneLineParser(description="Build the lenet_py wheel the page's worker unpacks.")
     parser.add_argument("--out", required=True, help="folder for the wheel and wheels.json")
     print(write_wheel(os.path.abspath(parser.parse_args().out)))
 

@@ -1,4 +1,4 @@
-"""The lenet_py wheel the page installs with micropip: pip accepts it and it holds every module."""
+"""The lenet_py wheel the page's worker unpacks: pip accepts it and it holds every module."""
 import os
 import subprocess
 import sys

@@ -1,8 +1,34 @@
 // A promise API over the worker's postMessage protocol. Requests carry ids, so answers can
 // arrive in any order; the UI never sees the protocol, only promises and plain objects.
+// The client also downloads the worker's files for it (worker-files.js's Downloads, counted by
+// loader.js's Counter; the worker asks for each by a {type: "load"} message): counted here, on the
+// page's thread, progress keeps moving while the worker's thread is busy starting Python.
+import "./loader.js";
+import "./worker-files.js";
+
+const PAGE_DOWNLOADS = "page-downloads";  // the worker's name that tells it the page downloads (worker.js)
+
+//
+// Events, by on(type, callback):
+//   "progress" {step, state, loaded, total, stepLoaded, stepTotal, steps, version?}
+//     step: "runtime" | "numpy" | "model", state: "active" | "done" (the page adds "failed" on fatal).
+//     Sent when a step starts or ends, and while files download: at most every 100 ms, and at once
+//     (after the task at hand) when a total changes. Bytes are for the whole load (every file of all three steps, downloading
+//     side by side), counted after content decoding (a gzipping server sends fewer; the percentage
+//     is the same): loaded <= total; total is null for the first few milliseconds, until every file's
+//     size is known, and can still change a little after (the weights' size is an estimate until
+//     lenet_py has checked their names). stepLoaded/stepTotal are `step`'s share; steps holds all
+//     three, {runtime: {loaded, total}, numpy: {...}, model: {...}}. All bytes in means only that the
+//     downloads are done: Python still starts NumPy and the model after (about a second or two).
+//   "ready" {caption, corrections, notice, ...}, "fatal" {stage, message}, "notice" {message}.
 export class ModelClient {
   constructor(url = "worker.js") {
-    this.worker = new Worker(url);
+    this.worker = new Worker(url, { name: PAGE_DOWNLOADS });
+    this.step = { step: "runtime", state: "active" };
+    this.counter = new globalThis.Counter(() => this.emit("progress", this.step), new URL(url, location.href).href);
+    this.downloads = new globalThis.Downloads(this.counter);
+    this.downloads.start(new Promise((resolve) => { this.workerUp = resolve; }));  // at once, not waiting for the worker
+    this.progressLog = [];  // every progress payload, with `at` (performance.now()): for tests and benchmarks
     this.nextId = 1;
     this.pending = new Map();
     this.listeners = { progress: [], ready: [], fatal: [], notice: [] };
@@ -19,6 +45,14 @@ export class ModelClient {
   }
 
   emit(type, payload) {
+    if (type === "progress") {
+      this.step = { step: payload.step, state: payload.state };
+      payload = Object.assign({}, payload, this.counter.bytes(payload.step));
+      this.counter.sent();
+      this.progressLog.push(Object.assign({ at: performance.now() }, payload));
+    } else if (type === "ready" || type === "fatal") {
+      this.counter.stop();
+    }
     for (const callback of this.listeners[type]) callback(payload);
     if (type === "fatal") {
       for (const { reject } of this.pending.values()) reject(new Error(payload.message));
@@ -27,6 +61,8 @@ export class ModelClient {
   }
 
   receive(message) {
+    this.workerUp();
+    if (message.type === "load") return this.load(message.payload);
     if (message.id === undefined) {
       this.emit(message.type, message.payload);
       return;
@@ -36,6 +72,14 @@ export class ModelClient {
     this.pending.delete(message.id);
     if (message.ok) request.resolve(message.payload);
     else request.reject(new Error(message.error));
+  }
+
+  // A file for the worker, from this.downloads, its bytes transferred rather than copied.
+  load({ id, url, options }) {
+    const answer = (payload, transfer = []) => this.worker.postMessage({ type: "loaded", payload: Object.assign({ id }, payload) }, transfer);
+    this.downloads.get(url, options).then(({ bytes, status, statusText, headers }) => answer(
+      { buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength, status, statusText, headers }, [bytes.buffer]),
+    (err) => answer({ error: err.message }));
   }
 
   request(type, payload, transfer = []) {

@@ -3,83 +3,102 @@
 // Progress, readiness and problems are announced as {type: "progress" | "ready" | "fatal" | "notice", payload}.
 "use strict";
 
-// Python does the work: the worker installs lenet_py (the very code training uses) as a wheel with
-// micropip, then calls its one entry point, lenet_py.worker_api.handle, with JSON requests. Bytes go
-// through Pyodide's file system.
+// Python does the work: the worker unpacks the lenet_py wheel (the very code training uses) into
+// site-packages, then calls its one entry point, lenet_py.worker_api.handle, with JSON requests.
+// Bytes go through Pyodide's file system.
+importScripts("worker-files.js");
 
 let pyodide = null;
 let FS = null;
 let handle = null;  // lenet_py.worker_api.handle: JSON request text -> JSON answer text
-const ready = boot();
+let current = { step: "runtime", state: "active" };
+
+// Where the files come from. Started by ModelClient (worker-client.js, which names it so), the page
+// downloads and counts them on its own thread: this one is busy for a second or more at a time while
+// Python starts, and the progress a visitor sees must not stop meanwhile. Started by anything else,
+// this worker fetches and counts them itself.
+const PAGE_DOWNLOADS = "page-downloads";
+if (self.name !== PAGE_DOWNLOADS) importScripts("loader.js");  // its Counter: not needed otherwise, and each script costs a round trip
+const source = self.name === PAGE_DOWNLOADS ? pageSource() : localSource(() => announceProgress(current.step, current.state));
+const files = new Files(source);
 
 function announce(type, payload) {
   self.postMessage({ type, payload });
 }
 
-async function fetchOrFail(url, what) {
-  let response;
-  try {
-    response = await fetch(url, { cache: "no-cache" });
-  } catch (err) {
-    throw new Error(`${what}: could not fetch ${url} (${err.message})`);
-  }
-  if (!response.ok) throw new Error(`${what}: ${url} answered ${response.status} ${response.statusText}`);
-  return response;
+// {step, state, loaded, total, stepLoaded, stepTotal, steps} (see worker-client.js); the page adds
+// the bytes when it counts them.
+function announceProgress(step, state, extra) {
+  current = { step, state };
+  announce("progress", Object.assign({ step, state }, source.bytes ? source.bytes(step) : {}, extra));
+  if (source.sent) source.sent();
 }
 
 async function boot() {
   let stage = "runtime";
+  const unhook = files.hook();
   try {
-    announce("progress", { step: "runtime", state: "active" });
-    const setting = await (await fetchOrFail("runtime.json", "Python runtime setting")).json();
+    announceProgress("runtime", "active");
+    // Every download that needs no Python has started already (Downloads.start, in the page or here).
+    const stored = store.get();
+    const model = modelFiles(files);
+    const setting = JSON.parse(text(await files.get("runtime.json", RUNTIME_SETTING)));
+    const runtime = runtimeFiles(files, setting);
     const base = new URL(setting.url, self.location.href).href;
     try {
-      importScripts(base + "pyodide.js");
+      await runtime.files["pyodide.js"];
     } catch (err) {
-      throw new Error(`Python runtime not found at ${setting.url} (run scripts/setup.sh to install it)`);
+      const why = err.message.replace(/^Python runtime: /, "");
+      throw new Error(`Python runtime not found at ${setting.url} (run scripts/setup.sh to install it; ${why})`);
     }
-    pyodide = await loadPyodide({ indexURL: base });
+    await runtime.files["pyodide.asm.js"];  // loadPyodide's importScripts of it must find it here
+    importScripts(base + "pyodide.js");
+    pyodide = await unlessFailed(loadPyodide({ indexURL: base }), runtime.of("runtime"));
     FS = pyodide.FS || pyodide._module.FS;
-    announce("progress", { step: "runtime", state: "done", version: pyodide.version });
+    announceProgress("runtime", "done", { version: pyodide.version });
 
     stage = "numpy";
-    announce("progress", { step: "numpy", state: "active" });
+    announceProgress("numpy", "active");
     const packageErrors = [];
-    await pyodide.loadPackage(setting.packages, () => {}, (msg) => packageErrors.push(msg));
+    await Promise.all(setting.packages.map((name) => runtime.files[name + ".js"]).filter(Boolean));
+    const numpyLoaded = unlessFailed(pyodide.loadPackage(setting.packages, () => {}, (msg) => packageErrors.push(msg)), runtime.of("numpy"));
+    // The wheel needs no NumPy: it is unpacked while NumPy's modules compile (off this thread), once
+    // NumPy's files are in place (after a task). Its errors wait for the model's step.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const unpacked = model.wheel.then(unpackLenetPy);
+    unpacked.catch(() => {});  // reported by the model's step
+    await numpyLoaded;
     try {
       pyodide.runPython("import numpy");
     } catch (err) {
       throw new Error(`NumPy did not load from ${setting.url} (${packageErrors.join("; ") || cleanError(err)})`);
     }
-    announce("progress", { step: "numpy", state: "done" });
+    announceProgress("numpy", "done");
 
     stage = "model";
-    announce("progress", { step: "model", state: "active" });
+    announceProgress("model", "active");
+    const [manifest, replay] = await Promise.all([model.manifest, model.replay, unpacked]);
+    pyodide.runPython("from lenet_py.worker_api import handle");
+    handle = pyodide.globals.get("handle");
     for (const dir of ["/app", "/app/weights"]) FS.mkdir(dir);
-    // The downloads need no Python: they run while micropip installs lenet_py.
-    const [replay, manifestText] = await Promise.all([
-      fetchOrFail("replay.npz", "MNIST replay sample").then((r) => r.arrayBuffer()),
-      fetchOrFail("weights/manifest.json", "Model weights").then((r) => r.text()),
-      installLenetPy(),
-    ]);
-    FS.writeFile("/app/replay.npz", new Uint8Array(replay));
-    FS.writeFile("/app/weights/manifest.json", manifestText);
+    FS.writeFile("/app/replay.npz", replay.bytes);
+    FS.writeFile("/app/weights/manifest.json", manifest.bytes);
     // lenet_py.manifest checks the manifest and every file name it gives before anything is fetched
     // or written: a name like "x.npy#/../../lenet_py/preprocess.py" would fetch one file and write another.
     const plan = call({ type: "plan", folder: "/app/weights" });
     if (!plan.ok) throw new Error("Model weights: " + plan.error);
     await Promise.all(plan.files.map(async (name) => {
-      const bytes = new Uint8Array(await (await fetchOrFail("weights/" + encodeURIComponent(name), "Model weights")).arrayBuffer());
-      FS.writeFile("/app/weights/" + name, bytes);
+      const file = await files.get("weights/" + encodeURIComponent(name), WEIGHTS);
+      FS.writeFile("/app/weights/" + name, file.bytes);
     }));
     // load_weights checks every file's sha256, shape and dtype against the manifest.
     const shipped = call({ type: "load", folder: "/app/weights", replay: "/app/replay.npz" });
     if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
     let summary = shipped.summary;
     let notice = null;
-    const stored = await store.get();
-    if (stored !== null && stored !== undefined) {
-      const personal = loadStored(stored);
+    const kept = await stored;
+    if (kept !== null && kept !== undefined) {
+      const personal = loadStored(kept);
       if (personal.ok) {
         summary = personal.summary;
       } else if (personal.invalid) {
@@ -91,12 +110,43 @@ async function boot() {
           "); it is kept in this browser, and the shipped model is in use for now.";
       }
     }
-    announce("progress", { step: "model", state: "done" });
+    announceProgress("model", "done");
+    if (source.stop) source.stop();
     announce("ready", Object.assign(summary, { notice }));
   } catch (err) {
+    if (source.stop) source.stop();  // no byte counts after "failed"
     announce("fatal", { stage, message: cleanError(err) });
     throw err;
+  } finally {
+    unhook();
   }
+}
+
+// A wheel is a zip: unpacked with Python's zipfile into site-packages, with no installer (micropip
+// would cost three more packages to download and import). The wheel comes from outside: every name in
+// it must lie inside lenet_py/ or its .dist-info folder.
+const INSTALL_WHEEL = String.raw`
+def install_wheel(path):
+    import importlib, re, sys, zipfile
+    allowed = re.compile(r"(lenet_py|lenet_py-[0-9A-Za-z_.]+\.dist-info)/[0-9A-Za-z_./-]*")
+    with zipfile.ZipFile(path) as wheel:
+        for name in wheel.namelist():
+            parts = name.split("/")
+            if not allowed.fullmatch(name) or "." in parts or ".." in parts or "" in parts[1:-1]:
+                return "the wheel holds %r, which is outside lenet_py/ and its .dist-info" % name
+        wheel.extractall(next(p for p in sys.path if p.endswith("/site-packages")))
+    importlib.invalidate_caches()
+
+install_wheel(lenet_py_wheel)
+`;
+
+function unpackLenetPy({ name, bytes }) {
+  const path = "/tmp/" + name;
+  FS.writeFile(path, bytes);
+  pyodide.globals.set("lenet_py_wheel", path);
+  const refusal = pyodide.runPython(INSTALL_WHEEL);
+  FS.unlink(path);
+  if (refusal) throw new Error("lenet_py: " + refusal);
 }
 
 // A stored value comes from outside (browser storage anyone on this origin could have written): its
@@ -124,19 +174,6 @@ function loadStored(stored) {
   } catch (err) {
     return { ok: false, error: cleanError(err), invalid: false };
   }
-}
-
-// lenet_py as a wheel: the server names it in wheels.json (the dev server builds it from lenet_py/
-// on request, scripts/build.py puts it in dist/), and micropip installs it from this origin.
-async function installLenetPy() {
-  const index = await (await fetchOrFail("wheels.json", "lenet_py")).json();
-  if (typeof index.lenet_py !== "string" || !/^lenet_py-[0-9A-Za-z.]+-py3-none-any\.whl$/.test(index.lenet_py)) {
-    throw new Error("lenet_py: wheels.json does not name a lenet_py wheel");
-  }
-  pyodide.globals.set("lenet_py_wheel", new URL(index.lenet_py, self.location.href).href);
-  await pyodide.runPythonAsync("import micropip\nawait micropip.install(lenet_py_wheel)");
-  pyodide.runPython("from lenet_py.worker_api import handle");
-  handle = pyodide.globals.get("handle");
 }
 
 // One request to lenet_py.worker_api.handle; see its docstring for the requests and answers.
@@ -225,8 +262,12 @@ const handlers = {
   },
 };
 
+// Started last: boot() uses everything above (store included) before its first await.
+const ready = boot();
+
 self.onmessage = async (event) => {
   const { id, type, payload } = event.data || {};
+  if (type === "loaded" && source.receive) return source.receive(payload);
   try {
     await ready;
   } catch (err) {
