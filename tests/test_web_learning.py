@@ -117,7 +117,9 @@ def test_five_corrections_make_the_label_win_and_survive_a_reload_until_reset(ap
     assert app.inner_text("[data-testid=prediction]") == "7"
 
     app.click("[data-testid=reset]")
-    app.wait_for_selector("[data-testid=personal]", state="hidden")
+    app.wait_for_selector("[data-testid=undo-reset]", state="visible")  # a mistaken reset can be undone
+    assert "5 corrections forgotten" in app.inner_text("[data-testid=personal]")
+    assert app.is_hidden("[data-testid=export]") and app.is_hidden("[data-testid=reset]")
     app.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent === '1'")
     assert app.evaluate("(%s)()" % STORED_CORRECTIONS) == 0
     app.reload()
@@ -125,6 +127,29 @@ def test_five_corrections_make_the_label_win_and_survive_a_reload_until_reset(ap
     assert app.is_hidden("[data-testid=personal]")
     redraw(app, (0.25, 0.2, 0.6), DIGITS[1])
     assert app.inner_text("[data-testid=prediction]") == "1"
+
+
+def test_a_reset_can_be_undone_until_the_next_correction(app):
+    teach_one_as_seven(app, times=2)
+    redraw(app, (0.25, 0.2, 0.6), DIGITS[1])
+    taught = app.evaluate("window.lenetDebug.lastResult.probabilities[7]")
+    app.click("[data-testid=reset]")
+    app.wait_for_selector("[data-testid=undo-reset]", state="visible")
+    settle(app)
+    assert app.evaluate("window.lenetDebug.lastResult.probabilities[7]") < taught  # the shipped model
+    app.click("[data-testid=undo-reset]")
+    app.wait_for_selector("[data-testid=undo-reset]", state="hidden")
+    assert "2 corrections" in app.inner_text("[data-testid=personal]")
+    settle(app)
+    assert app.evaluate("window.lenetDebug.lastResult.probabilities[7]") == pytest.approx(taught, abs=1e-6)
+    wait_until_stored(app, 2)  # stored again: it survives a reload
+    # After a reset, a new correction starts afresh: the forgotten corrections cannot come back.
+    app.click("[data-testid=reset]")
+    app.wait_for_selector("[data-testid=undo-reset]", state="visible")
+    redraw(app, (0.25, 0.2, 0.6), DIGITS[1])
+    teach(app, 7)
+    assert app.is_hidden("[data-testid=undo-reset]")
+    assert "1 correction " in app.inner_text("[data-testid=personal]")
 
 
 def test_the_new_probabilities_show_right_after_the_correction(app):

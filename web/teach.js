@@ -83,12 +83,25 @@ export function setUpTeaching(app) {
     }
   }
 
+  // Reset acts at once, and can be undone until the next correction: no dialog to click through.
   $("reset").addEventListener("click", async () => {
+    const forgotten = Number(document.body.dataset.corrections) || 0;
     try {
-      await app.client.reset();
-      showPersonal(0);
-      $("teach-status").textContent = "Back to the shipped model.";
+      const { corrections } = await app.client.reset();
+      showPersonal(corrections, forgotten);
       app.drawingChanged(true);
+      $("undo-reset").focus();
+    } catch (err) {
+      showError(err.message);
+    }
+  });
+
+  $("undo-reset").addEventListener("click", async () => {
+    try {
+      const { corrections } = await app.client.undoReset();
+      showPersonal(corrections);
+      app.drawingChanged(true);
+      $("reset").focus();
     } catch (err) {
       showError(err.message);
     }

@@ -159,18 +159,27 @@ export function showPersonalStatus(message) {
   $("personal-status").textContent = message;
 }
 
-export function showPersonal(corrections) {
+// corrections: learned and in use; forgotten: how many a reset has just dropped (it can be undone).
+export function showPersonal(corrections, forgotten = 0) {
   $("personal-status").textContent = "";  // "Saved ..." was about the model before this change
-  $("personal").hidden = !corrections;
+  $("personal").hidden = !corrections && !forgotten;
   document.body.dataset.personal = corrections ? "true" : "false";
-  $("personal-text").textContent = `Using your personalised model: ${corrections} correction${corrections === 1 ? "" : "s"} ` +
-    "learned, stored in this browser only.";
+  document.body.dataset.corrections = String(corrections || 0);
+  $("export").hidden = $("reset").hidden = !corrections;
+  $("undo-reset").hidden = Boolean(corrections) || !forgotten;
+  const plural = (n) => `${n} correction${n === 1 ? "" : "s"}`;
+  $("personal-text").textContent = corrections
+    ? `Using your personalised model: ${plural(corrections)} learned, stored in this browser only.`
+    : `Back to the shipped model; your ${plural(forgotten)} forgotten.`;
 }
 
 const NAMES = { runtime: "the Python runtime", numpy: "NumPy", model: "the model" };
 
-// progress: {step, state, loaded?, total?}: the step's state, and bytes arrived of the whole load.
-export function showProgress({ step, state, loaded, total }) {
+const STARTING = { runtime: "Starting Python", numpy: "Starting NumPy", model: "Checking and loading the model" };
+
+// progress: {step, state, loaded?, total?, stepLoaded?, stepTotal?}: the step's state, and the bytes
+// arrived (after gzip decoding) of the whole load and of this step (worker-client.js).
+export function showProgress({ step, state, loaded, total, stepLoaded, stepTotal }) {
   const li = document.querySelector(`#loading [data-step="${step}"]`);
   if (li) li.className = state;
   if (state === "failed") {
@@ -182,7 +191,12 @@ export function showProgress({ step, state, loaded, total }) {
   bar.max = total;
   bar.value = Math.min(loaded, total);
   const mb = (bytes) => (bytes / 1e6).toFixed(1);
-  $("load-text").textContent = `Loading ${NAMES[step] || step}: ${mb(loaded)} of ${mb(total)} MB · ${Math.floor(100 * Math.min(1, loaded / total))}%`;
+  const bytes = `${mb(loaded)} of ${mb(total)} MB · ${Math.floor(100 * Math.min(1, loaded / total))}%`;
+  // A step whose bytes are all in still has work to do (Python starting NumPy, the model being
+  // checked): say so, or a bar standing at 99% for a second looks stuck.
+  const arrived = stepTotal > 0 && stepLoaded >= stepTotal;
+  $("load-text").textContent = state === "active" && arrived ? `${STARTING[step] || "Starting"}… (${bytes})`
+    : `Loading ${NAMES[step] || step}: ${bytes}`;
 }
 
 export function showAbout(caption) {

@@ -105,6 +105,11 @@ export class ModelClient {
     return this.request("reset", {});
   }
 
+  // Back to the personalised weights the last reset forgot; resolves to their summary.
+  undoReset() {
+    return this.request("undoReset", {});
+  }
+
   // Resolves to {zip: Uint8Array, corrections}.
   exportWeights() {
     return this.request("export", {});

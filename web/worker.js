@@ -224,6 +224,7 @@ function cleanError(err) {
 }
 
 let pendingSave = Promise.resolve();  // stores run one after another, never two at once
+let undoable = null;  // the stored personalised weights that the last reset forgot, while it can be undone
 
 // The shape only: lenet_py.strokes checks every stroke and coordinate, and a bad one is a Python
 // error (the page never sends one). JSON turns NaN and Infinity into null, which it refuses too.
@@ -239,6 +240,7 @@ const handlers = {
   },
   // payload: as predict, plus label 0-9. Learns, answers with the new prediction, then stores the weights.
   learn(payload) {
+    undoable = null;  // corrections after a reset start a new personalised model: no going back
     const result = call({ type: "learn", strokes: strokesOf(payload), label: payload.label | 0,
       features: Boolean(payload.features) });
     // Stored after the answer has gone out (setTimeout), so saving never delays the new prediction.
@@ -247,12 +249,24 @@ const handlers = {
     });
     return result;
   },
+  // Back to the shipped weights. What is forgotten is kept in memory until the next correction, so
+  // that a reset clicked by mistake can be undone (undoReset); a reload forgets it for good.
   async reset() {
     await pendingSave;
+    const forgotten = await store.get();
     await store.clear();
     const shipped = call({ type: "load", folder: "/app/weights", replay: "/app/replay.npz" });
     if (!shipped.ok) throw new Error("Model weights: " + shipped.error);
+    undoable = forgotten || null;
     return shipped.summary;
+  },
+  async undoReset() {
+    if (!undoable) throw new Error("there is no reset to undo");
+    const personal = loadStored(undoable);
+    if (!personal.ok) throw new Error("the forgotten model could not be restored: " + personal.error);
+    await store.put(undoable);
+    undoable = null;
+    return personal.summary;
   },
   async export() {
     await pendingSave;
