@@ -3,7 +3,7 @@
     python bench/web_latency.py [--runs 3] [--drawings 50] [--json]
 
 1. Time from navigation to data-state="ready", beside the bare time to load Pyodide and NumPy on a
-   blank page of the same origin in the same browser (target: ready <= 1.15x bare).
+   blank page of the same origin in the same browser (target: ready <= 1.05x bare).
 2. Time from pen-up to the rendered prediction (the page records it when the frame after the
    render starts), over many drawings: median and 95th percentile (target: median <= 30 ms).
    Twice: with Playwright's mouse, whose input reaches the page through the DevTools protocol and
@@ -205,7 +205,7 @@ def main():
         return
     print("navigation -> ready        %7.0f ms (median of %d)" % (result["ready_ms_median"], args.runs))
     print("bare Pyodide + NumPy load  %7.0f ms (same browser, blank page)" % result["bare_pyodide_numpy_ms_median"])
-    print("ready / bare               %7.3f   (target <= 1.15)" % result["ready_over_bare"])
+    print("ready / bare               %7.3f   (target <= 1.05)" % result["ready_over_bare"])
     print("pen-up -> prediction       median %.1f ms, p95 %.1f ms over %d drawings (target median <= 30 ms)"
           % (result["penup_to_prediction_ms_median"], result["penup_to_prediction_ms_p95"], args.drawings))
     print("  the same, pointer events dispatched in the page: median %.1f ms, p95 %.1f ms"

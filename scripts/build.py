@@ -90,7 +90,7 @@ def build(out):
     try:
         tmp = os.path.join(work, "site")
         shutil.copytree(os.path.join(REPO, "web"), tmp)  # includes web/runtime/, copied by the setup
-        write_wheel(tmp)  # lenet_py as the wheel the worker installs with micropip, and wheels.json
+        write_wheel(tmp)  # lenet_py as the wheel the worker unpacks (zipfile), and wheels.json
         shutil.copytree(os.path.join(REPO, "weights"), os.path.join(tmp, "weights"))
         with open(os.path.join(tmp, "_headers"), "w") as fh:
             fh.write(headers_file())
