@@ -42,6 +42,7 @@ async function boot() {
     // Every download that needs no Python has started already (Downloads.start, in the page or here).
     const stored = store.get();
     const model = modelFiles(files);
+    const early = model.manifest.then((manifest) => prefetchWeights(manifest.bytes), () => new Map());
     const setting = JSON.parse(text(await files.get("runtime.json", RUNTIME_SETTING)));
     const runtime = runtimeFiles(files, setting);
     const base = new URL(setting.url, self.location.href).href;
@@ -87,8 +88,9 @@ async function boot() {
     // or written: a name like "x.npy#/../../lenet_py/preprocess.py" would fetch one file and write another.
     const plan = call({ type: "plan", folder: "/app/weights" });
     if (!plan.ok) throw new Error("Model weights: " + plan.error);
+    const prefetched = await early;
     await Promise.all(plan.files.map(async (name) => {
-      const file = await files.get("weights/" + encodeURIComponent(name), WEIGHTS);
+      const file = await (prefetched.get(name) || files.get("weights/" + encodeURIComponent(name), WEIGHTS));
       FS.writeFile("/app/weights/" + name, file.bytes);
     }));
     // load_weights checks every file's sha256, shape and dtype against the manifest.
@@ -121,6 +123,29 @@ async function boot() {
     unhook();
   }
 }
+
+// The weight files the manifest names, fetched as soon as it arrives rather than once Python is up
+// (-> Map name -> download). Fetching trusts nothing: only plain names (lenet_py/manifest.py's
+// FILE_NAME), escaped; a file is written and used only once lenet_py.manifest has checked the
+// manifest and listed it ("plan"), and what it did not list is dropped.
+function prefetchWeights(manifestBytes) {
+  const early = new Map();
+  let tensors;
+  try {
+    tensors = JSON.parse(new TextDecoder().decode(manifestBytes)).tensors;
+  } catch (err) {
+    return early;  // "plan" says what is wrong with it
+  }
+  for (const entry of Object.values(tensors || {})) {
+    const name = entry && entry.file;
+    if (typeof name !== "string" || !PLAIN_NPY.test(name) || name.includes("..") || early.has(name)) continue;
+    const download = files.get("weights/" + encodeURIComponent(name), WEIGHTS);
+    download.catch(() => {});  // reported when the file is used
+    early.set(name, download);
+  }
+  return early;
+}
+const PLAIN_NPY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.npy$/;
 
 // A wheel is a zip: unpacked with Python's zipfile into site-packages, with no installer (micropip
 // would cost three more packages to download and import). The wheel comes from outside: every name in
