@@ -1,6 +1,7 @@
 """Training speed of the NumPy LeNet-5 against PyTorch doing the same work, and inference speed.
 
     python bench/train_speed.py [--rounds 5] [--images 12800] [--c3 full|paper] [--json]
+    python bench/train_speed.py --profile      # where a training step's time goes (bench/train_profile.py)
 
 The same work on both sides, in one process: train/run.py's model (11 outputs) with C3 fully
 connected (``--c3 paper``: Table I on both sides, PyTorch multiplying its C3 weights by the mask),
@@ -175,6 +176,7 @@ def main():
                         help="training images per round, at most 60000 (default 12800)")
     parser.add_argument("--rounds", type=positive_int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--c3", choices=("full", "paper"), default="full", help="C3 connections (default full)")
+    parser.add_argument("--profile", action="store_true", help="where a training step's time goes, instead")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if args.images > EPOCH:
@@ -186,6 +188,9 @@ def main():
     images, labels = data["train"]
     images, labels = images[:args.images], labels[:args.images]
     config = training_config(args.batch, args.c3)
+    if args.profile:
+        from bench.train_profile import profile
+        return profile(images, labels, config)
     sides = [NumpySide(config)]
     try:
         sides.append(TorchSide(config, sides[0].model, images[:8]))
