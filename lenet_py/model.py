@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .fastnet import FastNet
 from .layers import ACTIVATIONS, Conv2D, Dense, Subsample, c3_connection_mask, softmax
 
 INPUT_SIZE = 32      # the network's input side, in pixels
@@ -70,6 +71,7 @@ class LeNet5:
             Dense("f6", 120, 84, rng, dtype, init=init), act("f6_act"),
             Dense("output", 84, self.config.outputs, rng, dtype, init=init),
         ]
+        self.fast = FastNet(self)   # the fused chain forward and backward run; the layers hold the parameters
 
     @property
     def dtype(self):
@@ -103,14 +105,23 @@ class LeNet5:
     # ---- forward and backward -----------------------------------------------------------------
 
     def forward(self, x, train=True):
-        """(N, 1, 32, 32) -> logits (N, outputs). train=False keeps no caches (inference)."""
+        """(N, 1, 32, 32) -> logits (N, outputs), by the fused chain (fastnet.py). train=False keeps
+        nothing for backward (inference)."""
+        return self.fast.forward(np.asarray(x, dtype=self.dtype), train)
+
+    def backward(self, dlogits):
+        """dlogits (N, outputs) from the loss -> every layer's grads filled, by the fused chain."""
+        self.fast.backward(dlogits)
+
+    def forward_reference(self, x, train=True):
+        """The same as forward, layer by layer through layers.py: slow, obviously correct, for tests."""
         x = np.asarray(x, dtype=self.dtype)
         for layer in self.layers:
             x = layer.forward(x, train)
         return x
 
-    def backward(self, dlogits):
-        """dlogits (N, outputs) from the loss -> every layer's grads filled."""
+    def backward_reference(self, dlogits):
+        """The same as backward, layer by layer; after forward_reference(train=True)."""
         grad = dlogits
         for layer in reversed(self.layers):
             grad = layer.backward(grad)

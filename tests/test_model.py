@@ -107,6 +107,7 @@ def test_inference_keeps_no_caches(rng):
     model = LeNet5(ModelConfig(), rng)
     model.forward(rng.normal(size=(2, 1, 32, 32)), train=False)
     assert all(layer.cache is None for layer in model.layers)
+    assert model.fast.cache is None
 
 
 def test_same_seed_same_model():

@@ -1,0 +1,114 @@
+"""Building blocks of the fast path (lenet_py/fastnet.py), each the fast twin of something in layers.py.
+
+Layout: channels first, then the batch, (C, N, ...), so that a convolution is one matmul
+W (F, C*k*k + 1) @ cols (C*k*k + 1, N*L) whose output is already the next layer's (F, N, ...) input:
+no transpose between layers. (layers.py keeps the NCHW reference these are tested against.)
+
+"Row-strided" maps: a convolution of an h x w map (rows ``width`` = w apart in memory) is computed
+at L = (oh - 1) * w + ow flat positions per image, i.e. with the *input's* row stride. Position
+m = i * w + j reads x[m + p * w + q], so every im2col row is one contiguous window of x (one long
+copy instead of short rows), and col2im is 25 adds of contiguous runs. The w - ow positions at the
+end of each output row are junk (they wrap into the next row); ``valid`` views skip them, and the
+gradient buffers keep zeros there so they never reach a weight or an input gradient.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .layers import TANH_A, TANH_S
+
+
+def flat_length(h, w, k):
+    """Flat positions per image of a k x k valid convolution of an h x w map, at row stride w."""
+    return (h - k) * w + (w - k + 1)
+
+
+def windows(x, k, width):
+    """x (C, N, P) maps of rows ``width`` apart -> read-only view (C, k, k, N, L): [c, p, q, n, m] = x[c, n, m + p*width + q].
+
+    P must be h * width; the last window ends exactly at the last pixel, so nothing is read outside x."""
+    c, n, size = x.shape
+    length = flat_length(size // width, width, k)
+    sc, sn, sm = x.strides
+    return as_strided(x, (c, k, k, n, length), (sc, width * sm, sm, sn, sm), writeable=False)
+
+
+def valid(buf, oh, ow, row):
+    """buf (F, N, L) row-strided maps -> view (F, N, oh, ow) of their valid pixels (the junk skipped)."""
+    f, n, length = buf.shape
+    s = buf.strides
+    return as_strided(buf, (f, n, oh, ow), (s[0], s[1], row * s[2], s[2]))
+
+
+def conv_forward(x, k, width, weight_ext, cols, out):
+    """Valid stride-1 convolution, row-strided. x (C, N, h*width); weight_ext (F, C*k*k + 1) with the bias
+    as last column; cols (C*k*k + 1, N*L) whose last row is ones (set once: it folds the bias into the
+    matmul, and later the bias gradient into the weight gradient's matmul); out (F, N, L).
+    Reference: layers.conv2d_forward / conv2d_reference."""
+    c, n, _ = x.shape
+    length = out.shape[2]
+    np.copyto(cols[:-1].reshape(c, k, k, n, length), windows(x, k, width))   # im2col: one copy of long runs
+    np.matmul(weight_ext, cols, out=out.reshape(out.shape[0], -1))
+
+
+def col2im(dcols, k, width, out):
+    """The adjoint of ``windows``: out[c, n, m + p*width + q] = sum over (p, q) of dcols[c, p, q, n, m].
+
+    dcols (C*k*k, N, L) -> out (C, N, P). The first offset is copied rather than added, and only the
+    tail it does not reach is zeroed, so out needs no zero-filling pass. Reference: layers.col2im."""
+    c, n, size = out.shape
+    length = dcols.shape[-1]
+    d = dcols.reshape(c, k * k, n, length)
+    out[:, :, :length] = d[:, 0]
+    out[:, :, length:] = 0
+    for o in range(1, k * k):
+        start = (o // k) * width + o % k
+        out[:, :, start:start + length] += d[:, o]
+
+
+def pool_sum(x, out):
+    """Sum of each 2x2 block: x (C, N, 2h, 2w) (any strides) -> out (C, N, h, w). Four strided views, three
+    in-place adds, no temporary. Reference: layers.Subsample.forward (which takes the mean)."""
+    np.add(x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2], out=out)
+    out += x[:, :, 1::2, 0::2]
+    out += x[:, :, 1::2, 1::2]
+
+
+def unpool_times(g, deriv, out):
+    """out[c, n, 2i + a, 2j + b] = g[c, n, i, j] * deriv[c, n, 2i + a, 2j + b]: the 2x2 upsampling of a
+    subsampling layer's gradient fused with the activation derivative below it (no upsampled temporary).
+    g (C, N, h, w); deriv and out (C, N, 2h, 2w), any strides. Reference: layers.Subsample.backward."""
+    for a in (0, 1):
+        for b in (0, 1):
+            np.multiply(deriv[:, :, a::2, b::2], g, out=out[:, :, a::2, b::2])
+
+
+class Tanh:
+    """The scaled tanh A tanh(S u) with A and S folded into the layers around it (fastnet.py): the buffers
+    hold t = tanh(S u), the next layer's weights carry A. Reference: layers.ScaledTanh."""
+    in_scale, out_scale = TANH_S, TANH_A
+
+    @staticmethod
+    def forward(u):
+        np.tanh(u, out=u)
+
+    @staticmethod
+    def derivative(t, out):
+        """dt/d(S u) = 1 - t^2, in two in-place passes."""
+        np.multiply(t, t, out=out)
+        np.subtract(1.0, out, out=out)
+
+
+class Relu:
+    """max(u, 0). Reference: layers.ReLU."""
+    in_scale = out_scale = 1.0
+
+    @staticmethod
+    def forward(u):
+        np.maximum(u, 0.0, out=u)
+
+    @staticmethod
+    def derivative(t, out):
+        np.greater(t, 0.0, out=out)   # writes 0.0 / 1.0 into the float buffer
+
+
+FAST_ACTIVATIONS = {"tanh": Tanh, "relu": Relu}
