@@ -210,7 +210,7 @@ class FastNet:
     def c3_back(self, ws, g, g3):
         """Weight and bias gradients in one matmul (the ones row); the input gradient by col2im."""
         g3 = g3.reshape(16, -1)
-        gw = np.matmul(g3, ws.cols3.T)
+        gw = np.matmul(ws.cols3, g3.T).T   # (151, K) @ (K, 16): OpenBLAS is 2-4x faster this way round than (16, K) @ (K, 151)
         gw *= self.c3_grad_scale
         g["c3"]["weight"], g["c3"]["bias"] = gw[:, :150].reshape(16, 6, 5, 5), gw[:, 150]
         np.matmul(self.w3[:, :150].T, g3, out=ws.dcols3)
@@ -228,7 +228,7 @@ class FastNet:
 
     def c1_back(self, ws, g, g1):
         """Nothing below C1 learns: only its weight and bias gradients."""
-        gw = np.matmul(g1.reshape(6, -1), ws.cols1.T)
+        gw = np.matmul(ws.cols1, g1.reshape(6, -1).T).T   # the faster way round, as for C3
         gw *= self.act.in_scale
         g["c1"]["weight"], g["c1"]["bias"] = gw[:, :25].reshape(6, 1, 5, 5), gw[:, 25]
 
