@@ -12,7 +12,8 @@ torch.set_num_threads). The NumPy side is train/run.py's own train_epoch; the Py
 same loop (gather, normalize, forward, loss, backward, step, count the right answers). Rounds
 alternate which side goes first; each side's median seconds per 60,000 images and the median of
 the per-round ratios are printed. Augmentation (styles + distortions, as train/run.py applies
-them) is timed on its own and printed as its own cost per epoch.
+them) is timed on its own and printed as its own cost per epoch. Like train/run.py, the process
+keeps freed memory (train/memory.py), for both sides alike.
 
 PyTorch is optional and never a dependency of this project. For the comparison, in a throwaway venv:
 
@@ -44,6 +45,7 @@ from lenet_py.optim import SGD  # noqa: E402
 from train.cli import OneLineParser, fail, positive_int  # noqa: E402
 from train.config import TrainConfig  # noqa: E402
 from train.data import DataError, load_mnist  # noqa: E402
+from train.memory import keep_freed_memory  # noqa: E402
 from train.run import train_epoch  # noqa: E402
 from train.styles import add_styles  # noqa: E402
 
@@ -179,6 +181,7 @@ def main():
     parser.add_argument("--profile", action="store_true", help="where a training step's time goes, instead")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    keep_freed_memory()  # as train/run.py does; process-wide, so both sides get it
     if args.images > EPOCH:
         fail("--images can be at most %d (one MNIST epoch)" % EPOCH)
     try:

@@ -34,6 +34,7 @@ from train.data import load_mnist  # noqa: E402
 from train.errors import CheckpointError, TrainError  # noqa: E402
 from train.evaluate import evaluate  # noqa: E402
 from train.folders import check_out, claim_run_dir, refuse_taken  # noqa: E402
+from train.memory import keep_freed_memory  # noqa: E402
 from train.negatives import make_pool  # noqa: E402
 from train.plots import plot_results  # noqa: E402
 from train.stopping import CtrlC, Interrupted, Progress  # noqa: E402
@@ -237,6 +238,7 @@ def prepare(args, progress):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # augmentation's temporaries stop page-faulting in afresh every batch (train/memory.py)
     ctrl_c, progress = CtrlC(), Progress()
     previous_handler = signal.signal(signal.SIGINT, ctrl_c)
     restore_handler = True
