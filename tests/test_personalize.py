@@ -47,8 +47,9 @@ def test_learning_uses_replay_so_mnist_is_not_forgotten(recognizer, mnist_dir):
     from train.data import load_split
     from train.evaluate import evaluate
     images, labels = load_split(mnist_dir, "t10k")
-    others = (labels[:600] != 1) & (labels[:600] != 7)
-    images, labels = images[:600][others], labels[:600][others]   # 470 images of 0, 2-6, 8, 9
+    # 2,350 images of 0, 2-6, 8, 9: with fewer, one image is 0.2% and the figures are noise
+    others = (labels[:3000] != 1) & (labels[:3000] != 7)
+    images, labels = images[:3000][others], labels[:3000][others]
     drops = {}
     for replay in (PersonalizeConfig().replay, 0):
         model, manifest = load_weights(os.path.join(REPO, "weights"))
@@ -64,8 +65,8 @@ def test_learning_uses_replay_so_mnist_is_not_forgotten(recognizer, mnist_dir):
         assert result["digit"] == 7  # learned either way: the comparison is between two learners that learned
         drops[replay] = before - evaluate(model, images, labels)["accuracy"]
     with_replay, without = drops[PersonalizeConfig().replay], drops[0]
-    assert without >= 0.01, drops             # forgetting is there to be prevented (measured: 1.3-2.6%)
-    assert with_replay <= 0.005 and with_replay <= without / 3, drops   # and replay prevents it (0.2%)
+    assert without >= 0.01, drops             # forgetting is there to be prevented (measured: 20%)
+    assert with_replay <= 0.005 and with_replay <= without / 3, drops   # and replay prevents it (measured: 0.17%)
 
 
 def test_an_empty_canvas_is_not_learned(recognizer):
