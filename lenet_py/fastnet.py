@@ -22,7 +22,7 @@ from .fast import FAST_ACTIVATIONS, col2im, conv_forward, flat_length, pool_sum,
 L1 = flat_length(32, 32, 5)   # C1's flat positions per image: 28 rows 32 apart (892)
 L3 = flat_length(14, 14, 5)   # C3's: 10 rows 14 apart (136)
 MAX_KEPT = 4                  # workspaces kept, one per batch size (training's, and the page's few)
-MAX_KEPT_BATCH = 256          # bigger batches (evaluation) get a throwaway workspace: memory stays bounded
+MAX_KEPT_BATCH = 256          # bigger training batches get a throwaway workspace; inference goes in pieces this big
 
 
 class Workspace:
@@ -75,6 +75,9 @@ class FastNet:
     def forward(self, x, train=True, clock=None):
         """x (N, 1, 32, 32) -> logits (N, outputs), a new array. clock(stage name), if given, is called
         after each stage (bench/train_profile.py times them)."""
+        if not train and len(x) > MAX_KEPT_BATCH:   # inference in kept-size pieces: bounded memory, cache-sized buffers
+            return np.concatenate([self.forward(x[i:i + MAX_KEPT_BATCH], False, clock)
+                                   for i in range(0, len(x), MAX_KEPT_BATCH)])
         p = {name: layer.params for name, layer in self.layers.items()}
         ws = self.workspace(x.shape[0])
         self.cache = None      # the buffers are about to change: no backward from an older forward

@@ -132,3 +132,12 @@ def test_pool_and_unpool_match_the_subsampling_reference(rng):
     # With the derivative all ones, unpool_times is the reference's upsampling of dy * coefficient / 4.
     unpool_times(dy.transpose(1, 0, 2, 3) * 0.25, np.ones((3, 2, 6, 8)), out)
     np.testing.assert_allclose(out.transpose(1, 0, 2, 3), dx, rtol=1e-12)
+
+
+def test_big_inference_batches_go_in_pieces(rng):
+    """Evaluation's batches of 1000 are run 256 at a time: the same logits, and no workspace of 1000 kept."""
+    model = jittered(ModelConfig(dtype="float64"), rng)
+    x = rng.normal(size=(600, 1, 32, 32))
+    np.testing.assert_allclose(model.forward(x, train=False), model.forward_reference(x, train=False),
+                               rtol=1e-12, atol=1e-12)
+    assert {256, 88} <= set(model.fast.workspaces) and max(model.fast.workspaces) <= 256   # 600 = 256 + 256 + 88

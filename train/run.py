@@ -17,6 +17,10 @@ import time
 
 if __name__ == "__main__":  # run as `python train/run.py`: make lenet_py and train importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    # One BLAS thread, unless told otherwise: at batch 32 the matmuls are too small to gain from a
+    # second one (an epoch 5.1 s on one thread, 6.1 s on two, idle 2-core machine), and a second
+    # thread that gets descheduled stalls every matmul when the machine is shared (7.1 s vs 12 s).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
