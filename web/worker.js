@@ -6,7 +6,7 @@
 // Python does the work: the worker unpacks the lenet_py wheel (the very code training uses) into
 // site-packages, then calls its one entry point, lenet_py.worker_api.handle, with JSON requests.
 // Bytes go through Pyodide's file system.
-importScripts("worker-files.js");
+importScripts("worker-files.js", "worker-store.js");
 
 let pyodide = null;
 let FS = null;
@@ -205,34 +205,6 @@ function loadStored(stored) {
 function call(request) {
   return JSON.parse(handle(JSON.stringify(request)));
 }
-
-// The personalised weights live in IndexedDB, as the weights folder's files by name.
-const store = {
-  open() {
-    return new Promise((resolve, reject) => {
-      const request = indexedDB.open("lenet-personal", 1);
-      request.onupgradeneeded = () => request.result.createObjectStore("weights");
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  },
-  async run(mode, action) {
-    const db = await this.open();
-    try {
-      return await new Promise((resolve, reject) => {
-        const tx = db.transaction("weights", mode);
-        const request = action(tx.objectStore("weights"));
-        tx.oncomplete = () => resolve(request.result);
-        tx.onerror = () => reject(tx.error);
-      });
-    } finally {
-      db.close();
-    }
-  },
-  get() { return this.run("readonly", (s) => s.get("current")).catch(() => null); },
-  put(value) { return this.run("readwrite", (s) => s.put(value, "current")); },
-  clear() { return this.run("readwrite", (s) => s.delete("current")); },
-};
 
 async function persist() {
   const names = call({ type: "save", folder: "/app/personal" });
