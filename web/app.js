@@ -185,7 +185,7 @@ client
 
 window.addEventListener("resize", () => pad.resize());
 // The canvas's ink and boxes follow the colour scheme (pad.js reads them from the CSS).
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => pad.draw());
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { pad.restyle(); pad.draw(); });
 pad.resize();
 showEmpty();
 setBusy(false);

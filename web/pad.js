@@ -15,6 +15,7 @@ export class Pad {
     this.pointerId = null;      // the pointer drawing it: a second finger meanwhile is ignored
     this.boxes = [];            // [{box: [x0, y0, x1, y1], selected, unsure}] to outline
     this.aspect = 1;            // width / height, from the canvas's size on screen
+    this.restyle();
     canvas.addEventListener("pointerdown", (event) => this.down(event));
     canvas.addEventListener("pointermove", (event) => this.move(event));
     canvas.addEventListener("pointerup", (event) => this.up(event));
@@ -32,7 +33,16 @@ export class Pad {
     return all.map((stroke) => stroke.map(([x, y]) => [x, y]));
   }
 
+  // The ink and box colours from the CSS (they follow the colour scheme), read here rather than on
+  // every frame of a stroke: getComputedStyle is not free.
+  restyle() {
+    const style = getComputedStyle(this.canvas);
+    this.colours = {};
+    for (const name of ["pen", "danger", "accent", "box"]) this.colours[name] = style.getPropertyValue("--" + name).trim();
+  }
+
   resize() {
+    this.restyle();
     const rect = this.canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(rect.width * dpr);
@@ -51,14 +61,14 @@ export class Pad {
     context.lineCap = "round";
     context.lineJoin = "round";
     context.lineWidth = STROKE * size;
-    const colour = (name) => getComputedStyle(this.canvas).getPropertyValue(name).trim();
-    context.strokeStyle = colour("--pen");
+    const colour = this.colours;
+    context.strokeStyle = colour.pen;
     for (const stroke of this.strokes) tracePath(context, stroke, size);
     if (this.current) tracePath(context, this.current, size);
     const pad = 0.03 * size;  // the box clears the ink's edge: the pen is wider than its centre line
     for (const { box: [x0, y0, x1, y1], selected, unsure } of this.boxes) {
       context.lineWidth = (selected ? 0.008 : 0.004) * size;
-      context.strokeStyle = colour(unsure ? "--danger" : selected ? "--accent" : "--box");
+      context.strokeStyle = unsure ? colour.danger : selected ? colour.accent : colour.box;
       context.setLineDash(selected ? [] : [0.012 * size, 0.01 * size]);
       context.strokeRect(x0 * size - pad, y0 * size - pad, (x1 - x0) * size + 2 * pad, (y1 - y0) * size + 2 * pad);
     }
