@@ -22,6 +22,7 @@ class AugmentConfig:
     elastic_sigma: float = 4.0   # Gaussian smoothing of the elastic field, pixels
     shear: float = 0.0           # max slant either way: x moves by shear * (height above the centre)
     thickness: float = 0.0       # max dilation, in pixels of stroke width; erosion goes half as far (thin strokes vanish)
+    squeeze: float = 0.0         # max squeeze: width times 1 + s and height divided by it, s either way (the paper's)
 
 
 def bilinear_sample(images, rows, cols):
@@ -124,6 +125,9 @@ def augment(images, rng, config):
     out_c = out_c[None] - shift[:, 1, None, None]
     if config.shear > 0:  # slant: rows above the centre move right (a forward slant for positive shear)
         out_c = out_c + rng.uniform(-config.shear, config.shear, n)[:, None, None] * out_r
+    if config.squeeze > 0:  # drawn only when asked for, so runs without it keep their random stream
+        stretch = 1.0 + rng.uniform(-config.squeeze, config.squeeze, n)[:, None, None]
+        out_r, out_c = out_r * stretch, out_c / stretch     # inverse mapping: read taller, draw wider
     src_r = cos[:, None, None] * out_r - sin[:, None, None] * out_c + centre_r
     src_c = sin[:, None, None] * out_r + cos[:, None, None] * out_c + centre_c
     if config.elastic_alpha > 0:

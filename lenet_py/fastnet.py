@@ -54,6 +54,7 @@ class FastNet:
 
     def __init__(self, model):
         self.layers = {layer.name: layer for layer in model.layers}
+        self.rbf = self.layers["output"] if model.config.output == "rbf" else None
         self.act = FAST_ACTIVATIONS[model.config.activation]
         self.dtype = model.dtype
         self.workspaces = OrderedDict()
@@ -171,14 +172,31 @@ class FastNet:
 
     def output(self, ws, p, t6):
         """The logits: no activation; a new array, as the caller keeps it."""
+        if self.rbf is not None:
+            return self.rbf_output(t6)
         self.w7 = p["output"]["weight"] * self.act.out_scale
         logits = t6 @ self.w7
         logits += p["output"]["bias"]
         return logits
 
+    def rbf_output(self, t6):
+        """The paper's RBF penalties |x - w_i|^2 = |x|^2 - 2 x.w_i + |w_i|^2 with x = A t6: one matmul
+        instead of an (N, 10, 84) difference (rbf.RBF is that reference)."""
+        a, w = self.act.out_scale, self.rbf.centers
+        y = t6 @ (w.T * (-2.0 * a))
+        y += (t6 * t6).sum(axis=1, keepdims=True) * (a * a)
+        y += (w * w).sum(axis=1)
+        return y
+
     # ---- backward stages: each takes dL/d(its output) ("gu": below an activation, dL/du) ----------
 
     def output_back(self, ws, g, dlogits):
+        if self.rbf is not None:   # no parameters; dL/dt6 = A * 2 (sum_i dy_i x - dy @ w), x = A t6
+            a = self.act.out_scale
+            gu = ws.t6 * (dlogits.sum(axis=1, keepdims=True) * (2.0 * a * a))
+            gu -= dlogits @ (self.rbf.centers * (2.0 * a))
+            gu *= self.derivative(ws.t6)
+            return gu
         g["output"]["weight"] = (ws.t6.T @ dlogits) * self.act.out_scale
         g["output"]["bias"] = dlogits.sum(axis=0)
         gu = dlogits @ self.w7.T

@@ -7,7 +7,8 @@
     S4      (N, 16, 5, 5)
     C5      (N, 120, 1, 1)   120 @ 5x5 conv, 5 - 5 + 1 = 1
     F6      (N, 84)
-    output  (N, 10)          logits; softmax gives the class probabilities (N, 11 with the "not a digit" output)
+    output  (N, 10)          logits; softmax gives the class probabilities (N, 11 with the "not a digit" output),
+                             or, with output "rbf", the paper's RBF penalties (lenet_py/rbf.py)
 
 Every layer but the output is followed by the activation (scaled tanh by default).
 """
@@ -16,7 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .fastnet import FastNet
-from .layers import ACTIVATIONS, Conv2D, Dense, Subsample, c3_connection_mask, softmax
+from .layers import ACTIVATIONS, Conv2D, Dense, Subsample, c3_connection_mask, softmax, softmax_cross_entropy
+from .rbf import RBF, map_curvature, map_loss, map_probabilities
 
 INPUT_SIZE = 32      # the network's input side, in pixels
 NUM_CLASSES = 10     # the digits; a model with ``reject`` has one more output after them
@@ -30,6 +32,8 @@ class ModelConfig:
     init: str = "paper"          # initial weights: "paper" (+-2.4 / fan-in) or "lecun" (variance 1 / fan-in)
     dtype: str = "float32"       # parameter and activation dtype; "float64" for gradient checks
     reject: bool = False         # an 11th output, "not a digit", trained on drawings that are not one digit
+    output: str = "softmax"      # "softmax": logits and cross-entropy; "rbf": the paper's RBF units and MAP loss
+    map_j: float = 10.0          # the MAP loss's j (section II.C): the rubbish class's penalty; "rbf" only
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:
@@ -42,9 +46,16 @@ class ModelConfig:
             raise ValueError("dtype must be 'float32' or 'float64', not %r" % (self.dtype,))
         if not isinstance(self.reject, bool):
             raise ValueError("reject must be true or false, not %r" % (self.reject,))
+        if self.output not in ("softmax", "rbf"):
+            raise ValueError("output must be 'softmax' or 'rbf', not %r" % (self.output,))
+        if isinstance(self.map_j, bool) or not isinstance(self.map_j, (int, float)) or not 0 < self.map_j <= 1000:
+            raise ValueError("map_j must be a number in (0, 1000], not %r" % (self.map_j,))
+        if self.output == "rbf" and self.reject:
+            raise ValueError("an rbf model has no 'not a digit' output: its rubbish class (map_j) is its rejection")
 
     @property
     def outputs(self):
+        """Columns of forward's output; probabilities have one more with "rbf" (the rubbish class)."""
         return NUM_CLASSES + int(self.reject)
 
     def to_dict(self):
@@ -69,6 +80,7 @@ class LeNet5:
             Subsample("s4", 16, dtype), act("s4_act"),
             Conv2D("c5", 16, 120, 5, rng, dtype, init=init), act("c5_act"),
             Dense("f6", 120, 84, rng, dtype, init=init), act("f6_act"),
+            RBF("output", dtype) if self.config.output == "rbf" else
             Dense("output", 84, self.config.outputs, rng, dtype, init=init),
         ]
         self.fast = FastNet(self)   # the fused chain forward and backward run; the layers hold the parameters
@@ -126,10 +138,45 @@ class LeNet5:
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
 
+    # ---- what the outputs mean: softmax logits, or the paper's RBF penalties ----------------------
+
+    def loss(self, out, labels):
+        """forward's (N, outputs) and (N,) labels -> (mean loss, dL/dout): cross-entropy or MAP."""
+        if self.config.output == "rbf":
+            return map_loss(out, labels, self.config.map_j)[:2]
+        return softmax_cross_entropy(out, labels)[:2]
+
+    def probabilities(self, out):
+        """forward's (N, outputs) -> (N, 10 or 11) probabilities; the 11th, when there is one, is
+        "not a digit" (the reject output, or an RBF model's rubbish class)."""
+        return map_probabilities(out, self.config.map_j) if self.config.output == "rbf" else softmax(out)
+
+    def classes(self, out):
+        """forward's (N, outputs) -> (N,) the answer: the highest logit (10 is "not a digit"), or
+        the smallest RBF penalty, which is how the paper counts its test errors."""
+        return out.argmin(axis=1) if self.config.output == "rbf" else out.argmax(axis=1)
+
+    def curvature(self, x):
+        """The diagonal second derivatives of the loss over the patterns x (P, 1, 32, 32), averaged
+        per pattern: {parameter name: array of its shape}, what SDLM scales its steps by.
+        Gauss-Newton through the layers (backward2), the output's exact (lenet_py/rbf.py)."""
+        out = self.forward_reference(x)
+        layers = self.layers
+        if self.config.output == "rbf":
+            head, layers = layers[-1], layers[:-1]
+            h = map_curvature(head.cache, head.centers, out, self.config.map_j)
+        else:
+            p = softmax(out)
+            h = p * (1.0 - p)       # the diagonal of the softmax cross-entropy's Hessian in the logits
+        for layer in reversed(layers):
+            h = layer.backward2(h)
+        return {"%s.%s" % (layer.name, key): layer.hess[key] / len(x) for layer in layers for key in layer.params}
+
     def predict_proba(self, x, batch_size=1000):
-        """(N, 1, 32, 32) -> (N, outputs) probabilities, in batches so memory stays bounded."""
-        out = [softmax(self.forward(x[i:i + batch_size], train=False)) for i in range(0, len(x), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, self.config.outputs), dtype=self.dtype)
+        """(N, 1, 32, 32) -> (N, 10 or 11) probabilities, in batches so memory stays bounded."""
+        out = [self.probabilities(self.forward(x[i:i + batch_size], train=False)) for i in range(0, len(x), batch_size)]
+        columns = self.config.outputs + (self.config.output == "rbf")
+        return np.concatenate(out) if out else np.zeros((0, columns), dtype=self.dtype)
 
     def feature_maps(self, x):
         """The activations after each named stage, for looking at what the network sees.

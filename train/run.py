@@ -25,14 +25,13 @@ if __name__ == "__main__":  # run as `python train/run.py`: make lenet_py and tr
 import numpy as np  # noqa: E402
 
 from lenet_py.augment import augment  # noqa: E402
-from lenet_py.layers import softmax_cross_entropy  # noqa: E402
 from lenet_py.model import NOT_A_DIGIT, LeNet5  # noqa: E402
-from lenet_py.optim import SGD, step_lr  # noqa: E402
+from lenet_py.optim import SDLM, SGD, paper_lr, step_lr  # noqa: E402
 from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import WeightsError, save_weights  # noqa: E402
 from train import cli  # noqa: E402
 from train.checkpoint import CHECKPOINT, HISTORY_FIELDS, latest_run, load_checkpoint, save_checkpoint  # noqa: E402
-from train.config import TrainConfig, build_parser  # noqa: E402
+from train.config import PAPER, TrainConfig, build_parser  # noqa: E402
 from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
 from train.data import load_mnist  # noqa: E402
 from train.errors import CheckpointError, TrainError  # noqa: E402
@@ -44,8 +43,9 @@ from train.plots import plot_results  # noqa: E402
 from train.stopping import CtrlC, Interrupted, Progress  # noqa: E402
 from train.styles import add_styles  # noqa: E402
 
-# Flags outside TrainConfig: where things are read and written, not how the model is trained.
-LOCATION_FLAGS = ("data", "out", "run_dir", "resume")
+# Flags outside TrainConfig: where things are read and written, not how the model is trained
+# (and --paper, which picks the defaults the other flags override).
+LOCATION_FLAGS = ("data", "out", "run_dir", "resume", "paper")
 
 
 # ---- training -----------------------------------------------------------------------------------
@@ -67,14 +67,15 @@ def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None
         pixels = images[batch]
         if config.augment:
             pixels = augment(add_styles(pixels, labels[batch], rng, config.styles), rng, aug)
-        logits = model.forward(normalize(pixels, model.dtype))
-        loss, dlogits, _ = softmax_cross_entropy(logits, labels[batch])
+        out = model.forward(normalize(pixels, model.dtype))
+        loss, dout = model.loss(out, labels[batch])
         if not np.isfinite(loss):
             raise Diverged("loss %s at batch %d" % (float(loss), step + 1))
-        model.backward(dlogits)
-        optimizer.step(model, lr)
+        model.backward(dout)
+        # SDLM's eta is per pattern and the gradient a batch's mean: a batch steps as far as its patterns would.
+        optimizer.step(model, lr * len(batch) if config.optimizer == "sdlm" else lr)
         total_loss += loss * len(batch)
-        correct += int((logits.argmax(axis=1) == labels[batch]).sum())
+        correct += int((model.classes(out) == labels[batch]).sum())
         seen += len(batch)
         if progress is None:
             continue
@@ -108,7 +109,9 @@ def resolve_run(args):
     if not args.resume:
         if args.run_dir:
             refuse_taken(args.run_dir)
-        return TrainConfig.from_flat(explicit), args.run_dir, None
+        return TrainConfig.from_flat(explicit, PAPER if args.paper else None).check(), args.run_dir, None
+    if args.paper:
+        raise CheckpointError("--paper with --resume: a resumed run keeps the settings it started with")
     run_dir = latest_run(cli.DEFAULT_RUNS) if args.resume == "latest" else args.resume
     path = os.path.join(run_dir, CHECKPOINT)
     if not os.path.isfile(path):
@@ -125,7 +128,7 @@ def resolve_run(args):
     # A resumed run reads and writes where it did before unless told otherwise.
     args.data = args.data or checkpoint.state["data"]
     args.out = args.out or checkpoint.state["out"]
-    return TrainConfig.from_flat(dict(saved, **explicit)), run_dir, checkpoint
+    return TrainConfig.from_flat(dict(saved, **explicit)).check(), run_dir, checkpoint
 
 
 def negatives_per_epoch(config, train_count):
@@ -148,8 +151,12 @@ def train_epochs(model, optimizer, rng, data, pool, config, history, progress, c
     for epoch in range(progress.done, config.epochs):
         progress.epoch = epoch
         ctrl_c.check()
-        lr = step_lr(config.lr, epoch, config.lr_step, config.lr_decay)
+        lr = (paper_lr(config.lr, epoch) if config.lr_schedule == "paper"
+              else step_lr(config.lr, epoch, config.lr_step, config.lr_decay))
         started = time.perf_counter()
+        if config.optimizer == "sdlm":   # the curvature on a fresh sample, for this pass's step sizes
+            sample = rng.choice(len(train_images), min(config.sdlm_patterns, len(train_images)), replace=False)
+            optimizer.estimate(model, normalize(train_images[sample], model.dtype))
         images, labels = with_negatives(train_images, train_labels, pool, extra, rng)
         with tqdm(total=steps, desc="epoch %d/%d" % (epoch + 1, config.epochs), unit="batch",
                   file=sys.stderr, dynamic_ncols=True) as bar:
@@ -218,7 +225,7 @@ def prepare(args, progress):
 
     init_seed, train_seed, pool_seed = np.random.SeedSequence(config.seed).spawn(3)
     model = LeNet5(config.model, np.random.default_rng(init_seed))
-    optimizer = SGD(config.momentum, config.weight_decay)
+    optimizer = SDLM(config.sdlm_mu) if config.optimizer == "sdlm" else SGD(config.momentum, config.weight_decay)
     rng = np.random.default_rng(train_seed)
     history = []
     if checkpoint:
