@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .fastnet import FastNet
+from .init import INITS
 from .layers import ACTIVATIONS, Conv2D, Dense, Subsample, c3_connection_mask, softmax, softmax_cross_entropy
 from .rbf import RBF, map_curvature, map_loss, map_probabilities
 
@@ -29,7 +30,7 @@ NOT_A_DIGIT = 10     # that output's index
 class ModelConfig:
     activation: str = "tanh"     # "tanh" (the paper's 1.7159 tanh(2x/3)) or "relu"
     c3_table: str = "paper"      # "paper": C3's partial connections of Table I; "full": every S2 map feeds every C3 map
-    init: str = "paper"          # initial weights: "paper" (+-2.4 / fan-in) or "lecun" (variance 1 / fan-in)
+    init: str = "paper"          # initial weights: "paper" (+-2.4 / fan-in), "paper_sqrt" or "lecun" (lenet_py/init.py)
     dtype: str = "float32"       # parameter and activation dtype; "float64" for gradient checks
     reject: bool = False         # an 11th output, "not a digit", trained on drawings that are not one digit
     output: str = "softmax"      # "softmax": logits and cross-entropy; "rbf": the paper's RBF units and MAP loss
@@ -40,8 +41,8 @@ class ModelConfig:
             raise ValueError("activation must be one of %s, not %r" % (sorted(ACTIVATIONS), self.activation))
         if self.c3_table not in ("paper", "full"):
             raise ValueError("c3_table must be 'paper' or 'full', not %r" % (self.c3_table,))
-        if self.init not in ("paper", "lecun"):
-            raise ValueError("init must be 'paper' or 'lecun', not %r" % (self.init,))
+        if self.init not in INITS:
+            raise ValueError("init must be one of %s, not %r" % (", ".join(INITS), self.init))
         if self.dtype not in ("float32", "float64"):
             raise ValueError("dtype must be 'float32' or 'float64', not %r" % (self.dtype,))
         if not isinstance(self.reject, bool):

@@ -4,7 +4,7 @@ import pytest
 
 from lenet_py import LeNet5, ModelConfig
 from lenet_py.fast import col2im, conv_forward, flat_length, pool_sum, unpool_times, valid, windows
-from lenet_py.layers import Subsample, conv2d_reference, softmax_cross_entropy
+from lenet_py.layers import Subsample, conv2d_reference
 
 
 def jittered(config, rng):
@@ -20,7 +20,7 @@ def jittered(config, rng):
 def reference_and_fast(model, x, labels):
     """(logits, grads) by the reference, then by the fast path, on the same model."""
     ref_logits = model.forward_reference(x)
-    dlogits = softmax_cross_entropy(ref_logits, labels)[1]
+    dlogits = model.loss(ref_logits, labels)[1]
     model.backward_reference(dlogits)
     ref_grads = {name: grad.copy() for name, grad in model.named_grads()}
     logits = model.forward(x)
@@ -30,7 +30,8 @@ def reference_and_fast(model, x, labels):
 
 @pytest.mark.parametrize("config", [ModelConfig(dtype="float64"),
                                     ModelConfig(dtype="float64", c3_table="full", reject=True, init="lecun"),
-                                    ModelConfig(dtype="float64", activation="relu")])
+                                    ModelConfig(dtype="float64", activation="relu"),
+                                    ModelConfig(dtype="float64", output="rbf")])
 @pytest.mark.parametrize("n", [1, 3, 32])
 def test_fast_chain_matches_the_reference(rng, config, n):
     model = jittered(config, rng)

@@ -60,7 +60,8 @@ def test_full_connection_uses_every_c3_kernel(rng):
 
 
 @pytest.mark.parametrize("config", [ModelConfig(dtype="float64"),
-                                    ModelConfig(c3_table="full", init="paper", dtype="float64")])
+                                    ModelConfig(c3_table="full", init="paper", dtype="float64"),
+                                    ModelConfig(output="rbf", init="paper_sqrt", dtype="float64")])
 def test_whole_model_gradient_with_loss(rng, config):
     """Forty random entries of every tensor against centred differences of the loss.
 
@@ -72,9 +73,9 @@ def test_whole_model_gradient_with_loss(rng, config):
     labels = np.array([3, 1, 4, 1])
 
     def loss():
-        return softmax_cross_entropy(model.forward(x), labels)[0]
+        return model.loss(model.forward(x), labels)[0]
 
-    _, dlogits, _ = softmax_cross_entropy(model.forward(x), labels)
+    _, dlogits = model.loss(model.forward(x), labels)
     model.backward(dlogits)
     grads = {name: grad.copy() for name, grad in model.named_grads()}
     c3_free = np.broadcast_to(model.layers[4].mask, grads["c3.weight"].shape).reshape(-1)

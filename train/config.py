@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from lenet_py.augment import AugmentConfig
+from lenet_py.init import INITS
 from lenet_py.model import ModelConfig
 from train import cli
 from train.errors import CheckpointError, ConfigError
@@ -68,14 +69,15 @@ class TrainConfig:
                           **values), **parts)
 
 
-# --paper: LeCun et al. 1998 as printed. Scaled tanh, C3's Table I, trainable subsampling and the
-# -0.1 / 1.175 input levels are this model's defaults anyway; the rest is set here. Distortions
+# --paper: LeCun et al. 1998 as printed, but for the initial weights' scale (lenet_py/init.py says
+# why). Scaled tanh, C3's Table I, trainable subsampling and the -0.1 / 1.175 input levels are this
+# model's defaults anyway; the rest is set here. Distortions
 # (--augment) are the paper's kinds (section III.C: translation, scaling, squeezing, horizontal
 # shearing); the paper does not give their ranges, these are ours.
 PAPER = TrainConfig(
     epochs=20, batch_size=1, lr=0.0005, lr_schedule="paper", optimizer="sdlm", momentum=0.0,
     augment=False, augmentation=AugmentConfig(rotate=0.0, scale=0.1, shift=2.0, shear=0.2, squeeze=0.1),
-    styles=0.0, negatives=0.0, model=ModelConfig(init="paper", output="rbf", map_j=10.0))
+    styles=0.0, negatives=0.0, model=ModelConfig(init="paper_sqrt", output="rbf", map_j=10.0))
 
 
 PARTS = {"augmentation": AugmentConfig, "model": ModelConfig}  # fields of TrainConfig that are configs
@@ -113,7 +115,7 @@ NUMBERS = {
     "train_images": B(int, 0, 60000),
     "test_images": B(int, 0, 10000),
 }
-CHOICES = {"activation": ("tanh", "relu"), "c3_table": ("paper", "full"), "init": ("paper", "lecun"),
+CHOICES = {"activation": ("tanh", "relu"), "c3_table": ("paper", "full"), "init": INITS,
            "dtype": ("float32", "float64"), "output": ("softmax", "rbf"), "optimizer": ("sgd", "sdlm"),
            "lr_schedule": ("step", "paper")}
 
@@ -146,7 +148,7 @@ HELP = {
     "map_j": "the MAP loss's constant j, the rubbish class's penalty (rbf only)",
     "activation": "hidden activation: the paper's scaled tanh or ReLU",
     "c3_table": "C3 connections: the paper's Table I or full",
-    "init": "initial weights: paper (+-2.4/fan-in) or lecun (variance 1/fan-in)",
+    "init": "initial weights: paper (+-2.4/fan-in), paper_sqrt (+-2.4/sqrt(fan-in)) or lecun (variance 1/fan-in)",
     "seed": "random seed",
     "train_images": "train on the first N images only (0: all)",
     "test_images": "evaluate on the first N test images only (0: all)",
