@@ -42,14 +42,6 @@ class TrainConfig:
     train_images: int = 0          # use only the first N training images (0: all 60,000)
     test_images: int = 0           # evaluate on the first N test images only (0: all 10,000)
 
-    def check(self):
-        """ConfigError for settings that contradict each other (each is fine on its own)."""
-        if self.optimizer == "sdlm" and (self.momentum or self.weight_decay):
-            raise ConfigError("--optimizer sdlm has no momentum or weight decay: add --momentum 0 --weight-decay 0")
-        if self.model.output == "rbf" and self.model.reject:
-            raise ConfigError("--output rbf has no 'not a digit' output (its rubbish class rejects): add --no-reject")
-        return self
-
     def flat(self):
         """{setting: value} with the parts' fields in place of the parts, in flag order."""
         values = {}
@@ -60,13 +52,16 @@ class TrainConfig:
 
     @classmethod
     def from_flat(cls, values, base=None):
-        """The inverse of flat; settings not given keep base's (the defaults' if None)."""
-        values, default = dict(values), base or cls()
-        parts = {name: dataclasses.replace(getattr(default, name),
-                                           **{k: values.pop(k) for k in _names(kind) if k in values})
-                 for name, kind in PARTS.items()}
-        return cls(**dict({f.name: getattr(default, f.name) for f in dataclasses.fields(cls) if f.name not in PARTS},
-                          **values), **parts)
+        """The inverse of flat; settings not given keep base's (the defaults' if None). ConfigError for
+        settings that contradict each other, each fine on its own."""
+        default = base or cls()
+        values = dict(default.flat(), **values)
+        if values["optimizer"] == "sdlm" and (values["momentum"] or values["weight_decay"]):
+            raise ConfigError("--optimizer sdlm has no momentum or weight decay: add --momentum 0 --weight-decay 0")
+        if values["output"] == "rbf" and values["reject"]:
+            raise ConfigError("--output rbf has no 'not a digit' output (its rubbish class rejects): add --no-reject")
+        parts = {name: kind(**{k: values.pop(k) for k in _names(kind)}) for name, kind in PARTS.items()}
+        return cls(**values, **parts)
 
 
 # --paper: LeCun et al. 1998 as printed, but for the initial weights' scale (lenet_py/init.py says

@@ -13,7 +13,7 @@ def plot_results(run_dir, history, confusion):
     fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(epochs, [h["train_loss"] for h in history], "o-", label="train (augmented)")
     ax_loss.plot(epochs, [h["test_loss"] for h in history], "o-", label="test")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss", yscale="log")
+    ax_loss.set(xlabel="epoch", ylabel="loss (cross-entropy, or MAP with --output rbf)", title="Loss", yscale="log")
     ax_err.plot(epochs, [100 * (1 - h["train_accuracy"]) for h in history], "o-", label="train (augmented)")
     ax_err.plot(epochs, [100 * (1 - h["test_accuracy"]) for h in history], "o-", label="test")
     ax_err.set(xlabel="epoch", ylabel="error %", title="Error rate", yscale="log")

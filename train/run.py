@@ -109,7 +109,7 @@ def resolve_run(args):
     if not args.resume:
         if args.run_dir:
             refuse_taken(args.run_dir)
-        return TrainConfig.from_flat(explicit, PAPER if args.paper else None).check(), args.run_dir, None
+        return TrainConfig.from_flat(explicit, PAPER if args.paper else None), args.run_dir, None
     if args.paper:
         raise CheckpointError("--paper with --resume: a resumed run keeps the settings it started with")
     run_dir = latest_run(cli.DEFAULT_RUNS) if args.resume == "latest" else args.resume
@@ -128,7 +128,7 @@ def resolve_run(args):
     # A resumed run reads and writes where it did before unless told otherwise.
     args.data = args.data or checkpoint.state["data"]
     args.out = args.out or checkpoint.state["out"]
-    return TrainConfig.from_flat(dict(saved, **explicit)).check(), run_dir, checkpoint
+    return TrainConfig.from_flat(dict(saved, **explicit)), run_dir, checkpoint
 
 
 def negatives_per_epoch(config, train_count):
