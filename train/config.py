@@ -70,7 +70,7 @@ class TrainConfig:
 # (--augment) are the paper's kinds (section III.C: translation, scaling, squeezing, horizontal
 # shearing); the paper does not give their ranges, these are ours.
 PAPER = TrainConfig(
-    epochs=20, batch_size=1, lr=0.0005, lr_schedule="paper", optimizer="sdlm", momentum=0.0,
+    epochs=20, batch_size=1, lr=0.0002, lr_schedule="paper", optimizer="sdlm", momentum=0.0,
     augment=False, augmentation=AugmentConfig(rotate=0.0, scale=0.1, shift=2.0, shear=0.2, squeeze=0.1),
     styles=0.0, negatives=0.0, model=ModelConfig(init="paper_sqrt", output="rbf", map_j=10.0))
 
