@@ -1,6 +1,6 @@
 """Whole numbers of real handwriting through the page in Chromium, and through CPython.
 
-    python bench/numbers.py [--count 200] [--seed 0] [--no-page] [--cpython-count 1000] [--json]
+    python bench/numbers.py [--count 200] [--seed 0] [--no-page] [--cpython-count 1000] [--weights DIR] [--json]
 
 (bench/numbers.py starts this.)
 What is measured: numbers of 2-6 digits composed by scripts/number_set.py from the pen strokes of
@@ -57,6 +57,7 @@ def main():
     parser.add_argument("--cpython-count", type=int, default=1000, help="numbers read in CPython (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="composition seed (default 0)")
     parser.add_argument("--no-page", action="store_true", help="CPython only, no browser")
+    parser.add_argument("--weights", help="weights folder for the page and CPython (default: the repo's weights/)")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     args = parser.parse_args()
     try:
@@ -65,14 +66,15 @@ def main():
         raise SystemExit("error: %s" % exc)
     from lenet_py.recognizer import Recognizer
     from train.cli import REPO
-    recognizer = Recognizer.from_folder(os.path.join(REPO, "weights"))
+    weights = os.path.abspath(args.weights or os.path.join(REPO, "weights"))
+    recognizer = Recognizer.from_folder(weights)
     composed = number_set.compose(data, max(args.count, args.cpython_count), np.random.default_rng(args.seed))
     result = {}
     cp = composed[:args.cpython_count]
     result["cpython"] = figures([replay.cpython_answer(recognizer, s) for _, s in cp], [t for t, _ in cp])
     if not args.no_page:
         page = composed[:args.count]
-        server, url = replay.serve()
+        server, url = replay.serve(weights=weights)
         timings = []
         drawings = [[pendigits.resample(s, replay.STEP) for s in strokes] for _, strokes in page]
         answers, mismatched = replay.on_page(drawings, url, timings=timings,
@@ -86,7 +88,7 @@ def main():
     if args.json:
         print(json.dumps(result, indent=1))
         return
-    print("Numbers of real handwriting (pendigits held-out writers 11-30), seed %d" % args.seed)
+    print("Numbers of real handwriting (pendigits held-out writers 11-30), seed %d, weights %s" % (args.seed, weights))
     show("CPYTHON", result["cpython"])
     if "page" in result:
         show("PAGE (mouse events)", result["page"])

@@ -1,6 +1,6 @@
 """Whole numbers of real handwriting through the page in Chromium, and through CPython.
 
-    python bench/numbers.py [--count 200] [--seed 0] [--no-page] [--cpython-count 1000] [--json]
+    python bench/numbers.py [--count 200] [--seed 0] [--no-page] [--cpython-count 1000] [--weights DIR] [--json]
 
 The benchmark itself is bench/number_figures.py (its docstring says what is measured); this file
 only starts it. Its name is also the standard library's "numbers", which any script in bench/

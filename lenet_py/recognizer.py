@@ -32,6 +32,15 @@ MIN_CONFIDENCE = 0.3
 NOT_A_DIGIT_WEIGHT = 2.0
 
 
+def readable(every):
+    """Softmax rows (C, 10 or 11), "not a digit" last -> (C,) bool: whether ``Recognizer.decide`` names a
+    digit for each (the rule above). lenet_py.segment asks it of the pieces it cuts out of a stroke."""
+    every = np.asarray(every, dtype=np.float64)
+    best = every[:, :NOT_A_DIGIT].max(axis=1)
+    not_digit = every[:, NOT_A_DIGIT] if every.shape[1] > NOT_A_DIGIT else np.zeros(len(every))
+    return (best >= MIN_CONFIDENCE) & (NOT_A_DIGIT_WEIGHT * not_digit <= best)
+
+
 def to_bytes(maps):
     """Activations (K, H, W) -> 0..255 for display, whatever the activation: zero is mid-grey and the
     largest magnitude in the layer is black or white, so light is positive and dark negative."""
@@ -114,7 +123,7 @@ class Recognizer:
         strokes = check_strokes(strokes)
         if not any(len(points) for points in strokes):
             return {"empty": True}
-        pieces = read_number(strokes, self.model)
+        pieces = read_number(strokes, self.model, readable=readable)
         whole = [[s, 0, len(points) - 1] for s, points in enumerate(strokes)]
         # read_number drew its pieces exactly and recognised them: reuse that, unless the answer must
         # be the whole drawing's and the one piece is not all of it (a dot or a ligature left out).

@@ -17,7 +17,7 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    least SIDE as tall as the stroke, and one side rises and falls (holds a whole digit): without that
    last test every 0 drawn anticlockwise would be a "(" then a ")". In each stretch of such points
    the cuts are where they overlap least, and at the lowest and highest points, where a ligature
-   starts or ends. Cutting too often is harmless: recognition decides.
+   starts or ends (lenet_py/cuts.py). Cutting too often is harmless: recognition decides.
 2. Order. Primitives are sorted by the centre of their box in x. Boxes may overlap (a 7's bar
    reaching over the next digit, a slanted 1 leaning into a 0) and the centres still come in order;
    a digit of several strokes (a 4, a 5 with a separate flag, a crossed 7) is a run of consecutive
@@ -35,7 +35,10 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    of one stroke, going right): a joined "11" is then "11" rather than "111", its ligature a 1.
 5. Best path. Dynamic programming over the boundaries between primitives, with the number of
    pieces as a second index, finds the cheapest path of at most max_digits pieces. A piece the model
-   is unsure of still fills a slot: the caller shows "?".
+   is unsure of still fills a slot: the caller shows "?". But not a piece cut out of a stroke (given
+   ``readable``): a stroke is cut only on the guess that it is digits written without lifting the
+   pen, and a piece of it that is no digit refutes the guess. Else a zigzag, each straight stroke a
+   1, is "111?"; now its stroke is cut elsewhere, or read whole when no path is left.
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers, 87.6% are read right where reading
 each digit alone (the segmentation given) gets 88.1%; six digits take about 6 ms in CPython.
@@ -44,65 +47,18 @@ import numpy as np
 
 from .model import NOT_A_DIGIT
 from .preprocess import FIT, MNIST_SIZE, normalize
+from .cuts import _ligature, stroke_cuts
 from .strokes import EDGE, MIN_EXTENT, PEN, _STEP, _thin, check_strokes, segments
 
 # Chosen on numbers composed of real pen digits (scripts/pendigits.py) of the tuning writers only.
 MAX_RUN = 4          # primitives in a candidate: 5 read no better and cost more
 WIDEST = 2.0         # a run this many times wider than tall is two digits or more, never a candidate
-SIDE = 0.5           # each side of a cut inside a stroke is at least this share of the stroke's height,
-OVERLAP = 0.3        # ... the sides overlap in x by at most this share of it,
-TURN = 0.5           # ... and one of them rises and falls by this share of it
-CLOSE = 0.1          # cuts closer than this share of the stroke's height along its path are one
 SHORT, HEIGHT_COST = 0.8, 4.0   # shorter than SHORT times the typical digit: a fragment
 WIDE, WIDTH_COST = 0.8, 4.0     # wider than WIDE times its height: two digits merged, or more
 FLOOR = 1e-9         # the least probability a candidate is given: a dot (probability 0) costs 20.7
 PIECE_COST = 0.05    # every piece pays this: of two readings both near certain, the one with fewer
                      # digits wins (a slashed 0 is a 0, not its slash read as a 1 beside a 0)
 COARSE = 1.0         # pixels along the path between the points a candidate is drawn from (the answer: 0.1)
-
-
-def stroke_cuts(points, typical):
-    """(n, 2) stroke, a typical digit's height -> sorted interior point indices where the stroke may pass
-    from one digit to the next. A stroke much shorter than a digit (a 7's bar, a 5's flag) or narrower
-    than half its height holds at most one digit."""
-    x, y = points[:, 0], points[:, 1]
-    height, width = float(np.ptp(y)), float(np.ptp(x))
-    if len(points) < 5 or height < max(SIDE * typical, MIN_EXTENT) or width < 0.5 * height:
-        return []
-    overlap = np.maximum.accumulate(x) - np.minimum.accumulate(x[::-1])[::-1]   # sides: [:k + 1], [k:]
-    ok = (overlap <= OVERLAP * height) & _tall(y, SIDE * height) & _tall(y[::-1], SIDE * height)[::-1]
-    ok &= _turns_back(y, TURN * height) | _turns_back(y[::-1], TURN * height)[::-1]
-    ok[0] = ok[-1] = False
-    along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
-    cuts, edges = [], np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
-    for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist()):      # each stretch of possible cuts
-        run = overlap[start:stop]
-        least = start + np.flatnonzero(run <= run.min() + 1e-9 * height)
-        cuts += [int(least[len(least) // 2]), start + int(np.argmax(y[start:stop])), start + int(np.argmin(y[start:stop]))]
-    kept = []
-    for k in sorted(set(cuts)):      # cuts closer than this along the pen's path would make slivers
-        if not kept or along[k] - along[kept[-1]] > CLOSE * height:
-            kept.append(k)
-    return kept
-
-
-def _tall(y, least):
-    """(n,) -> (n,) bool: y[:k + 1] spans at least ``least``, for every k."""
-    return np.maximum.accumulate(y) - np.minimum.accumulate(y) >= least
-
-
-def _turns_back(y, rise):
-    """(n,) -> (n,) bool: y[:k + 1] rises by ``rise`` somewhere and falls by it somewhere, for every k."""
-    rises = np.maximum.accumulate(y - np.minimum.accumulate(y))
-    falls = np.maximum.accumulate(np.maximum.accumulate(y) - y)
-    return (rises >= rise) & (falls >= rise)
-
-
-def _ligature(points):
-    """(n, 2) ink between two cuts of a stroke -> whether it may be a ligature: nearly straight, to the
-    right and not steeply down (a 1 in a joined "111" goes down, a 0 in "000" goes round)."""
-    (dx, dy), length = points[-1] - points[0], np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)).sum()
-    return bool(dx > 0 and dy < dx and length <= 1.5 * np.hypot(dx, dy))
 
 
 def primitives(strokes):
@@ -203,6 +159,15 @@ def recognise(pieces, model, step=_STEP):
     return images, probabilities
 
 
+def fragments(strokes, prims, runs):
+    """(C,) bool: the candidate runs that hold some of a stroke's primitives but not all of them: pieces
+    cut out of a stroke, which must be readable digits (see 5. above)."""
+    def held(some):     # primitives of each stroke among ``some``
+        return np.bincount([s for p in some for s, _, _ in p], minlength=len(strokes))
+    whole = held(prims)
+    return np.array([bool(((held(prims[i:j]) > 0) & (held(prims[i:j]) < whole)).any()) for i, j in runs], bool)
+
+
 def typical_height(strokes):
     """[(n, 2)] -> a typical digit's height: the median of the strokes' heights weighted by their
     length, so that a 5's flag or a 7's bar (short both ways) hardly counts."""
@@ -252,14 +217,15 @@ def best_path(n_prims, runs, costs, skippable, max_digits):
     return path[::-1]
 
 
-def read_number(strokes, model, max_digits=8):
+def read_number(strokes, model, max_digits=8, readable=None):
     """Strokes of a number (as check_strokes accepts) -> one dict per digit, left to right:
 
     {"strokes": [[stroke, first point, last point], ...] (inclusive ranges of the input's points; dots
      and ligatures left out belong to no digit), "box": [x0, y0, x1, y1] of that ink in canvas units,
      "image": (28, 28) float 0..255 as strokes_to_mnist draws it, "probabilities": (11,) float64,
      the ten digits and "not a digit", which is 1 for a dot}. No strokes -> []. A drawing that no path
-    of at most max_digits pieces covers (only dots, or too many strokes) comes back as one piece."""
+    of at most max_digits pieces covers (only dots, or too many strokes) comes back as one piece.
+    readable: probabilities (C, 11) -> (C,) bool, whether the caller would name a digit (see 5. above)."""
     strokes = check_strokes(strokes)
     if max_digits < 1:
         raise ValueError("max_digits must be at least 1, not %r" % (max_digits,))
@@ -278,6 +244,8 @@ def read_number(strokes, model, max_digits=8):
                  for q in _points(strokes, p)] for p in prims]
         probabilities = recognise([sum(thin[i:j], []) for i, j in runs], model, None)[1]
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR))
+        if readable is not None:
+            costs[fragments(strokes, prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
         path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(strokes, prims, runs), skippable,
                          max_digits)
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [

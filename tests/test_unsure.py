@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from lenet_py.model import LeNet5, ModelConfig
-from lenet_py.recognizer import MIN_CONFIDENCE, Recognizer
+from lenet_py.recognizer import MIN_CONFIDENCE, NOT_A_DIGIT_WEIGHT, Recognizer, readable
 from scripts.drawing import DIGITS
+from scripts.pendigits import resample
 
 SEVEN = [[(0.1 + 0.5 * x, 0.1 + 0.5 * y) for x, y in stroke] for stroke in DIGITS[7]]
 
@@ -88,3 +89,58 @@ def test_a_model_with_the_reject_output_has_eleven_outputs_and_old_ones_ten():
     assert LeNet5(ModelConfig()).forward(x).shape == (2, 10)
     with pytest.raises(ValueError, match="reject"):
         ModelConfig(reject="yes")
+
+
+def test_decide_and_readable_apply_one_rule():
+    """lenet_py.segment asks ``readable`` of the pieces it cuts out of a stroke: it must name a digit exactly
+    when ``decide`` does, on either side of both thresholds."""
+    rows = np.random.default_rng(0).dirichlet(np.full(11, 0.3), size=2000)
+    edges = np.zeros((2, 11))
+    edges[0, 1] = MIN_CONFIDENCE                                  # just sure enough
+    edges[1, 1], edges[1, 10] = 0.4, 0.4 / NOT_A_DIGIT_WEIGHT     # just above "not a digit"
+    rows = np.r_[rows, edges]
+    for every, named in zip(rows, readable(rows)):
+        assert (Recognizer.decide(every, np.zeros((28, 28)))["digit"] is not None) == named
+    assert readable(rows[:, :10]).tolist() == (rows[:, :10].max(axis=1) >= MIN_CONFIDENCE).tolist()
+
+
+class ByWidth(Fixed):
+    """A model that reads narrow ink as a sure 1 and wider ink as a sure non-digit, as the network reads
+    each straight stroke of a zigzag and the zigzag itself."""
+
+    def __init__(self):
+        pass
+
+    def predict_proba(self, x):
+        ink = (x[:, 0] > 0.5).any(axis=1)                  # (C, 32) columns with ink
+        columns = np.where(ink.any(axis=1), 31 - ink[:, ::-1].argmax(axis=1) - ink.argmax(axis=1), 0)
+        out = np.full((len(x), 11), 1e-4)
+        out[columns < 12, 1] = out[columns >= 12, 10] = 1.0 - 10e-4
+        return out
+
+    def forward(self, x, train=False):
+        return np.log(self.predict_proba(x))
+
+
+def page(strokes):
+    """As the page sends strokes: points about 1% of the canvas apart."""
+    return [resample(np.asarray(s, np.float64), 0.01).tolist() for s in strokes]
+
+
+def zigzag(corners, left=0.2, width=0.6):
+    """One stroke through ``corners`` + 1 points, alternately low and high."""
+    return page([[(left + width * k / corners, 0.6 if k % 2 == 0 else 0.3) for k in range(corners + 1)]])
+
+
+@pytest.mark.parametrize("corners", [6, 8, 10])
+def test_a_zigzag_is_not_read_as_a_number_of_its_strokes(corners):
+    """Each straight stroke of a zigzag is a 1 to the model, the rest of it is no digit: cut into a 1
+    per stroke and a "?", it was "111?". Cut out of one stroke, a piece that is no digit says the
+    stroke is not digits written without lifting the pen, so the zigzag is answered whole."""
+    result = Recognizer(ByWidth(), {}).predict(zigzag(corners))
+    assert result["unsure"] and result["number"] == "" and len(result["digits"]) == 1, result["number"]
+
+
+def test_ones_written_without_lifting_the_pen_are_still_read():
+    ones = page([[(0.2, 0.2), (0.2, 0.6), (0.5, 0.2), (0.5, 0.6)]])    # down, up to the next, down
+    assert Recognizer(ByWidth(), {}).predict(ones)["number"] == "11"
