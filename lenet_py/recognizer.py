@@ -67,7 +67,9 @@ class Recognizer:
         model, runtime = m.get("model") or {}, library_versions()
         accuracy = m.get("test_accuracy")
         caption = "LeNet-5 (%s, C3 %s connections%s)%s. Python %s with NumPy %s." % (
-            model.get("activation"), model.get("c3_table"), ", a 'not a digit' output" if model.get("reject") else "",
+            model.get("activation"), model.get("c3_table"),
+            ", a 'not a digit' output" if model.get("reject") else
+            ", the paper's RBF outputs" if model.get("output") == "rbf" else "",
             ", %.2f%% on the MNIST test set" % (100 * accuracy) if accuracy is not None else "",
             runtime["python"], runtime["numpy"])
         return {"model": model, "test_accuracy": accuracy, "epochs": (m.get("training") or {}).get("epochs_trained"),

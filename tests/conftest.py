@@ -41,6 +41,17 @@ def numeric_grad(loss, array, h=1e-5):
     return grad
 
 
+@pytest.fixture(scope="session")
+def paper_weights(tmp_path_factory, mnist_dir):
+    """A folder holding run/ and weights/ of a short --paper run: RBF outputs, MAP loss, SDLM."""
+    from train_helpers import run
+    folder = tmp_path_factory.mktemp("paper")
+    result = run(["--paper", "--epochs", "2", "--batch-size", "8", "--train-images", "3000", "--test-images", "500",
+                  "--run-dir", str(folder / "run"), "--out", str(folder / "weights")])
+    assert result.returncode == 0, result.stderr[-2000:]
+    return folder
+
+
 # ---- browser fixtures (Playwright driving Debian's Chromium) -------------------------------------
 
 from scripts.browser import CHROMIUM, launch  # noqa: E402
