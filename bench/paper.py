@@ -56,7 +56,7 @@ def table(name, config, history):
     print("\n%s: %s, batch %d, %s%s" % (name, "with distortions" if distorted else "no distortions",
                                        config["batch_size"], config["optimizer"],
                                        ", init %s" % config["model"]["init"]))
-    print("pass   eta       train err %%   test err %%   seconds")
+    print("pass   eta       train err %   test err %   seconds   (train: as the pass went, distorted if so)")
     for row in history:
         print("%4d   %-8.2g  %10.2f   %10.2f   %7.1f" % (row["epoch"], row["lr"], 100 * (1 - row["train_accuracy"]),
                                                        100 * (1 - row["test_accuracy"]), row["seconds"]))
@@ -74,21 +74,22 @@ def plot(runs, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (name, config, history), colour in zip(runs, ("C0", "C1", "C2", "C3")):
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for distorted in sorted({bool(config["augment"]) for _, config, _ in runs}):
+        ax.axhline(PAPER_ERROR[distorted], color="black", ls="--" if distorted else "-.", lw=1,
+                   label="the paper, %s distortions: %.2f%%" % ("with" if distorted else "without", PAPER_ERROR[distorted]))
+    for (name, config, history), colour in zip(runs, ("C0", "C1", "C2", "C3", "C4", "C5")):
         distorted = bool(config["augment"])
         label = "%s (%s)" % (name, "distortions" if distorted else "no distortions")
         passes = [r["epoch"] for r in history]
         ax.plot(passes, [100 * (1 - r["test_accuracy"]) for r in history], "o-", color=colour, label="test, " + label)
         ax.plot(passes, [100 * (1 - r["train_accuracy"]) for r in history], ":", color=colour,
-                label="training, " + label)
-        ax.axhline(PAPER_ERROR[distorted], color=colour, ls="--", lw=1,
-                   label="the paper's test error %s distortions (%.2f%%)" % ("with" if distorted else "without",
-                                                                          PAPER_ERROR[distorted]))
+                label="training (during the pass), " + label)
     ax.set(xlabel="pass over the 60,000 training images", ylabel="error %", yscale="log",
            title="LeNet-5 as in LeCun et al. 1998 (RBF outputs, MAP loss, SDLM)")
+    ax.set_xticks(range(1, max(len(h) for _, _, h in runs) + 1))
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -78,3 +78,21 @@ def test_the_recognizer_reads_rbf_weights(paper_weights, mnist_dir):
     blot[4:24, 4:24] = 255
     answer = recognizer.answer(blot)
     assert answer["unsure"] and answer["not_digit"] > max(answer["probabilities"])
+
+
+def test_the_report_prints_each_pass_beside_the_paper_and_plots(paper_weights, tmp_path):
+    import subprocess
+    import sys
+    from conftest import REPO
+    png = tmp_path / "curve.png"
+    result = subprocess.run([sys.executable, os.path.join(REPO, "bench", "paper.py"), str(paper_weights / "run"),
+                             "--png", str(png)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with open(paper_weights / "run" / "history.csv") as fh:
+        rows = fh.read().splitlines()[1:]
+    errors = ["%.2f" % (100 * (1 - float(row.split(",")[5]))) for row in rows]
+    lines = result.stdout.splitlines()
+    for number, error in enumerate(errors, 1):   # one line per pass, with that pass's test error
+        assert any(line.split()[:1] == [str(number)] and error in line.split() for line in lines), (error, lines)
+    assert "the paper: 0.95%" in result.stdout and "of a pass" in result.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
