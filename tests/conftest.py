@@ -27,18 +27,30 @@ def relative_error(numeric, analytic):
     return 0.0 if denominator == 0 else float(np.linalg.norm(numeric - analytic) / denominator)
 
 
+def around(loss, array, index, h):
+    """(loss() with array[index] + h, with it - h): the entry is restored after."""
+    old = array[index]
+    array[index] = old + h
+    plus = loss()
+    array[index] = old - h
+    minus = loss()
+    array[index] = old
+    return plus, minus
+
+
 def numeric_grad(loss, array, h=1e-5):
     """Centred differences of loss() with respect to every entry of array (changed in place, restored)."""
     grad = np.zeros_like(array)
     for index in np.ndindex(*array.shape):
-        old = array[index]
-        array[index] = old + h
-        plus = loss()
-        array[index] = old - h
-        minus = loss()
-        array[index] = old
+        plus, minus = around(loss, array, index, h)
         grad[index] = (plus - minus) / (2 * h)
     return grad
+
+
+def second_difference(loss, array, index, h=1e-4):
+    """Centred second difference of loss() in array[index]."""
+    plus, minus = around(loss, array, index, h)
+    return (plus - 2 * loss() + minus) / h ** 2
 
 
 @pytest.fixture(scope="session")

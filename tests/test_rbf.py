@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import numeric_grad, relative_error
+from conftest import numeric_grad, relative_error, second_difference
 from lenet_py.rbf import RBF, digit_codes, map_curvature, map_loss, map_probabilities
 
 J = 10.0
@@ -78,16 +78,7 @@ def test_map_curvature_is_the_second_derivative(rng, scale):
     def loss():
         return map_loss(layer.forward(x), labels, J)[0]
 
-    h = 1e-4
-    numeric = np.empty(84)
-    for k in range(84):
-        old = x[0, k]
-        x[0, k] = old + h
-        plus = loss()
-        x[0, k] = old - h
-        minus = loss()
-        x[0, k] = old
-        numeric[k] = (plus - 2 * loss() + minus) / h ** 2
+    numeric = np.array([second_difference(loss, x, (0, k)) for k in range(84)])
     analytic = map_curvature(x, layer.centers, layer.forward(x), J)[0]
     assert relative_error(numeric, analytic) < 1e-5
     assert (analytic >= 0).all()

@@ -4,20 +4,11 @@ the optimizer's step and the paper's eta schedule."""
 import numpy as np
 import pytest
 
+from conftest import second_difference
 from lenet_py import LeNet5, ModelConfig
 from lenet_py.layers import Conv2D, Dense, ScaledTanh, Subsample
 from lenet_py.optim import SDLM, paper_lr
 from lenet_py.rbf import map_curvature
-
-
-def second_difference(loss, array, index, h=1e-4):
-    old = array[index]
-    array[index] = old + h
-    plus = loss()
-    array[index] = old - h
-    minus = loss()
-    array[index] = old
-    return (plus - 2 * loss() + minus) / h ** 2
 
 
 def test_dense_backward2_is_the_exact_diagonal_under_a_quadratic_loss(rng):
