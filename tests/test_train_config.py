@@ -67,7 +67,7 @@ def test_a_checkpoint_config_is_nested_and_a_flat_one_from_before_is_converted()
     (lambda c: c.update(model="lecun"), "config model is not a table of activation, c3_table, init, dtype"),
     (lambda c: c["model"].pop("init"), "config model is not a table"),
     (lambda c: c["augmentation"].update(extra=1), "config augmentation is not a table"),
-    (lambda c: c["model"].update(init="he"), "config init is 'he', not one of paper, lecun"),
+    (lambda c: c["model"].update(init="he"), "config init is 'he', not one of paper, paper_sqrt, lecun"),
     (lambda c: c["augmentation"].update(rotate=1e308), "config rotate is 1e+308, not a number in [0, 180]"),
     (lambda c: c.update(rotate=3.0), "the config has unknown rotate"),
 ])
