@@ -3,6 +3,8 @@
     python scripts/setup_runtime.py
 
 Only the ~27 MB the app needs are copied, not the 185 MB package. Unchanged files are skipped.
+The packages runtime.json lists under `repack` (NumPy) are written without their LZ4 and their own tests,
+so that a gzipping server sends 2.5 MB fewer (scripts/pyodide_package.py says how and why).
 Beside them goes `sizes.json`, {file name: bytes}: the page's worker shows download progress against
 these sizes, as a server that compresses sends only the compressed size.
 """
@@ -14,6 +16,7 @@ import sys
 if __name__ == "__main__":  # run as a script: make the repository's packages importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from scripts.pyodide_package import PackageError, repack  # noqa: E402
 from train.cli import REPO  # noqa: E402
 
 SETTING = os.path.join(REPO, "web", "runtime.json")
@@ -38,27 +41,47 @@ def main():
         sys.exit("error: %s not found: run `npm ci` first (it installs %s@%s)"
                  % (source, setting["package"], setting["version"]))
     os.makedirs(target, exist_ok=True)
+    for name in setting["files"]:
+        if not os.path.isfile(os.path.join(source, name)):
+            sys.exit("error: %s is missing from %s@%s" % (name, setting["package"], setting["version"]))
+    repacked = set()
+    for package in setting.get("repack", []):
+        names = (package + ".js", package + ".data")
+        try:
+            js, data = repack(_read(os.path.join(source, names[0])).decode("utf-8"), _read(os.path.join(source, names[1])))
+        except (PackageError, UnicodeDecodeError) as e:
+            sys.exit("error: cannot repack %s of %s@%s: %s (take it out of `repack` in %s)"
+                     % (package, setting["package"], setting["version"], e, os.path.relpath(SETTING, REPO)))
+        for name, content in zip(names, (js.encode("utf-8"), data)):
+            _write_if_changed(os.path.join(target, name), content)
+            repacked.add(name)
     sizes = {}
     for name in setting["files"]:
         src, dst = os.path.join(source, name), os.path.join(target, name)
-        if not os.path.isfile(src):
-            sys.exit("error: %s is missing from %s@%s" % (name, setting["package"], setting["version"]))
-        if not (os.path.isfile(dst) and os.path.getsize(dst) == os.path.getsize(src)
-                and os.path.getmtime(dst) >= os.path.getmtime(src)):
+        if name not in repacked and not (os.path.isfile(dst) and os.path.getsize(dst) == os.path.getsize(src)
+                                         and os.path.getmtime(dst) >= os.path.getmtime(src)):
             shutil.copy2(src, dst)
         sizes[name] = os.path.getsize(dst)
     # Copies of package files no longer listed (micropip's, say) would be served and cached for nothing.
     for name in sorted(set(os.listdir(target)) - set(sizes)):
         if os.path.isfile(os.path.join(source, name)):
             os.remove(os.path.join(target, name))
-    text = json.dumps(sizes, indent=0) + "\n"
-    path = os.path.join(target, SIZES)
-    if not os.path.isfile(path) or open(path).read() != text:  # untouched when unchanged, like the files
-        with open(path, "w") as fh:
-            fh.write(text)
+    _write_if_changed(os.path.join(target, SIZES), (json.dumps(sizes, indent=0) + "\n").encode("utf-8"))
     total = sum(sizes.values())
     print("runtime: %s@%s, %d files, %.1f MB in %s" % (setting["package"], setting["version"], len(setting["files"]),
                                                        total / 1e6, os.path.relpath(target, REPO)))
+
+
+def _read(path):
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _write_if_changed(path, content):
+    """Untouched when unchanged, like the copied files: a build's checksums and caches stay valid."""
+    if not os.path.isfile(path) or _read(path) != content:
+        with open(path, "wb") as fh:
+            fh.write(content)
 
 
 if __name__ == "__main__":
