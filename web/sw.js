@@ -24,7 +24,7 @@ async function sha256(buffer) {
 }
 
 // One listed file into the new cache. An older cache's copy is taken when its bytes are the listed
-// ones, so a new build downloads only what changed (a retrained model: the weights, not 27 MB of
+// ones, so a new build downloads only what changed (a retrained model: the weights, not 32 MB of
 // runtime). Anything else comes from the network and must hash to the listing: a file that changed
 // after the listing was made fails the install, and the worker already active stays in charge.
 async function keep(cache, path, expected) {
@@ -70,7 +70,7 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-// The runtime (27 MB, changed only with web/runtime.json) is served from the cache first: a repeat
+// The runtime (32 MB, changed only with web/runtime.json) is served from the cache first: a repeat
 // visit downloads none of it. Everything else (page, scripts, weights, the lenet_py wheel, the replay
 // sample: small) goes to the network first and falls back to the cache: an edit to web/ or lenet_py/,
 // or a retrained model, shows on the very next reload, as it does without a service worker, while
