@@ -43,6 +43,8 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
 On 1,000 numbers of 2-6 real pen digits by held-out writers, 87.6% are read right where reading
 each digit alone (the segmentation given) gets 88.1%; six digits take about 6 ms in CPython.
 """
+import collections
+
 import numpy as np
 
 from .model import NOT_A_DIGIT
@@ -61,15 +63,17 @@ PIECE_COST = 0.05    # every piece pays this: of two readings both near certain,
 COARSE = 1.0         # pixels along the path between the points a candidate is drawn from (the answer: 0.1)
 
 
-def primitives(strokes):
-    """[(n, 2)] checked strokes -> primitives left to right, each a list of (stroke, first, last) point
-    ranges (inclusive; the two primitives on either side of a cut share the cut point)."""
-    prims, typical = [], typical_height(strokes)
+def primitives(strokes, typical):
+    """[(n, 2)] checked strokes, a typical digit's height -> (primitives left to right, each a list of
+    (stroke, first, last) point ranges (inclusive; the two primitives on either side of a cut share the
+    cut point), their boxes (P, 4) [x0, y0, x1, y1])."""
+    prims = []
     for s, points in enumerate(strokes):
         bounds = [0] + stroke_cuts(points, typical) + [len(points) - 1]
         prims += [[(s, a, b)] for a, b in zip(bounds[:-1], bounds[1:])]
-    centres = [float(sum(_box(_points(strokes, p)))[0]) for p in prims]      # twice the centre in x
-    return [prims[k] for k in np.argsort(centres, kind="stable")]
+    boxes = np.array([np.concatenate(_box(_points(strokes, p))) for p in prims]).reshape(-1, 4)
+    order = np.argsort(boxes[:, 0] + boxes[:, 2], kind="stable")      # by the centre in x
+    return [prims[k] for k in order], boxes[order]
 
 
 def _points(strokes, parts):
@@ -83,16 +87,20 @@ def _box(points):
     return allpoints.min(axis=0), allpoints.max(axis=0)
 
 
-def candidate_pieces(strokes, prims):
-    """Primitives in order -> [(i, j)]: the runs prims[i:j] (j - i <= MAX_RUN) that may be one digit."""
-    boxes = [_box(_points(strokes, p)) for p in prims]
-    out = []
-    for i in range(len(prims)):
-        for j in range(i + 1, min(i + MAX_RUN, len(prims)) + 1):
-            low, high = np.min([b[0] for b in boxes[i:j]], axis=0), np.max([b[1] for b in boxes[i:j]], axis=0)
-            if j - i == 1 or high[0] - low[0] <= WIDEST * max(high[1] - low[1], MIN_EXTENT):
-                out.append((i, j))
-    return out
+def candidate_pieces(boxes):
+    """Boxes (P, 4) of the primitives in order -> ([(i, j)]: the runs prims[i:j] (j - i <= MAX_RUN) that
+    may be one digit, (C, 4) their boxes). In plain floats: a number has dozens of runs, and a NumPy
+    call on four numbers costs more than the arithmetic (in the browser, ten times more)."""
+    runs, run_boxes, rows = [], [], boxes.tolist()
+    for i in range(len(rows)):
+        x0, y0, x1, y1 = rows[i]
+        for j in range(i + 1, min(i + MAX_RUN, len(rows)) + 1):
+            a0, b0, a1, b1 = rows[j - 1]
+            x0, y0, x1, y1 = min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1)
+            if j - i == 1 or x1 - x0 <= WIDEST * max(y1 - y0, MIN_EXTENT):
+                runs.append((i, j))
+                run_boxes.append((x0, y0, x1, y1))
+    return runs, np.array(run_boxes, dtype=np.float64).reshape(-1, 4)
 
 
 def draw(pieces, step=_STEP):
@@ -159,13 +167,12 @@ def recognise(pieces, model, step=_STEP):
     return images, probabilities
 
 
-def fragments(strokes, prims, runs):
+def fragments(prims, runs):
     """(C,) bool: the candidate runs that hold some of a stroke's primitives but not all of them: pieces
     cut out of a stroke, which must be readable digits (see 5. above)."""
-    def held(some):     # primitives of each stroke among ``some``
-        return np.bincount([s for p in some for s, _, _ in p], minlength=len(strokes))
-    whole = held(prims)
-    return np.array([bool(((held(prims[i:j]) > 0) & (held(prims[i:j]) < whole)).any()) for i, j in runs], bool)
+    stroke_of = [p[0][0] for p in prims]        # a primitive is a stretch of one stroke
+    whole = collections.Counter(stroke_of)
+    return np.array([any(n < whole[s] for s, n in collections.Counter(stroke_of[i:j]).items()) for i, j in runs], bool)
 
 
 def typical_height(strokes):
@@ -178,15 +185,13 @@ def typical_height(strokes):
     return max(float(heights[order][np.searchsorted(along, along[-1] / 2.0)]), MIN_EXTENT)
 
 
-def shape_costs(strokes, prims, runs):
-    """(C,) what each candidate run pays for a shape few digits have: much shorter than the typical
-    digit (a fragment) or wider than tall (two digits merged)."""
-    ref, out = typical_height(strokes), np.zeros(len(runs))
-    for c, (i, j) in enumerate(runs):
-        low, high = _box(_points(strokes, sum(prims[i:j], [])))
-        h, w = max(high[1] - low[1], 1e-3 * ref), max(high[0] - low[0], 1e-3 * ref)
-        out[c] = HEIGHT_COST * max(0.0, np.log(SHORT * ref / h)) + WIDTH_COST * max(0.0, np.log(w / h / WIDE))
-    return out
+def shape_costs(run_boxes, typical):
+    """(C, 4) boxes of the candidate runs, a typical digit's height -> (C,) what each pays for a shape few
+    digits have: much shorter than the typical digit (a fragment) or wider than tall (two digits merged)."""
+    h = np.maximum(run_boxes[:, 3] - run_boxes[:, 1], 1e-3 * typical)
+    w = np.maximum(run_boxes[:, 2] - run_boxes[:, 0], 1e-3 * typical)
+    return (HEIGHT_COST * np.maximum(0.0, np.log(SHORT * typical / h)) +
+            WIDTH_COST * np.maximum(0.0, np.log(w / h / WIDE)))
 
 
 def best_path(n_prims, runs, costs, skippable, max_digits):
@@ -231,13 +236,14 @@ def read_number(strokes, model, max_digits=8, readable=None):
         raise ValueError("max_digits must be at least 1, not %r" % (max_digits,))
     if not strokes:
         return []
-    prims = primitives(strokes)
-    skippable = [float(np.ptp(np.concatenate(_points(strokes, p)), axis=0).max()) < MIN_EXTENT   # a dot
+    typical = typical_height(strokes)
+    prims, boxes = primitives(strokes, typical)
+    skippable = [max(x1 - x0, y1 - y0) < MIN_EXTENT   # a dot
                  or 0 < p[0][1] and p[0][2] < len(strokes[p[0][0]]) - 1 and _ligature(_points(strokes, p)[0])
-                 for p in prims]
+                 for p, (x0, y0, x1, y1) in zip(prims, boxes.tolist())]
     path = None
     if len(prims) - sum(skippable) <= MAX_RUN * max_digits:
-        runs = candidate_pieces(strokes, prims)
+        runs, run_boxes = candidate_pieces(boxes)
         # Candidates are drawn from their primitives' paths thinned once to a point every COARSE pixels
         # (in the smallest candidate): the same image to a few grey levels, at a fraction of the cost.
         thin = [[_thin(q, COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN))
@@ -245,8 +251,8 @@ def read_number(strokes, model, max_digits=8, readable=None):
         probabilities = recognise([sum(thin[i:j], []) for i, j in runs], model, None)[1]
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR))
         if readable is not None:
-            costs[fragments(strokes, prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
-        path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(strokes, prims, runs), skippable,
+            costs[fragments(prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
+        path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(run_boxes, typical), skippable,
                          max_digits)
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
