@@ -110,25 +110,37 @@ def draw(pieces, step=_STEP):
     twice: about 8 ms for a digit the page sends, and a number has dozens of candidates. Here a segment, cut
     to at most a pixel long, reaches only the 5x5 pixels around its midpoint, for all pieces at once.
     step: the path is thinned to a point every ``step`` pixels as strokes_to_mnist does; None: not at all."""
-    centre, starts, ends, owner, dot = (MNIST_SIZE - 1) / 2.0, [], [], [], []
-    for c, strokes in enumerate(pieces):     # fitted to 20x20 as strokes_to_mnist fits them
-        low, high = _box(strokes)
-        extent = float((high - low).max())
-        placed = [(p - (low + high) / 2.0) * ((FIT - PEN) / max(extent, MIN_EXTENT)) + centre for p in strokes]
-        a, b = segments([_thin(p, step) for p in placed] if step else placed)
-        parts = np.maximum(np.ceil(np.sqrt(((b - a) ** 2).sum(axis=1))), 1).astype(np.intp)
-        at = (np.arange(parts.sum()) - np.repeat(np.cumsum(parts) - parts, parts)) / np.repeat(parts, parts)
-        a, b = np.repeat(a, parts, axis=0), np.repeat(b, parts, axis=0)
-        starts.append(a + at[:, None] * (b - a))
-        ends.append(a + np.minimum(at + 1.0 / np.repeat(parts, parts), 1.0)[:, None] * (b - a))
-        owner.append(np.full(len(a), c))
-        dot.append(extent < MIN_EXTENT)
-    starts, ends, owner = np.concatenate(starts), np.concatenate(ends), np.concatenate(owner)
+    centre, strokes = (MNIST_SIZE - 1) / 2.0, [p for piece in pieces for p in piece]
+    # All pieces at once, in NumPy calls whose number does not grow with the pieces (the browser pays
+    # some microseconds a call): every point, its piece, each piece's box, fitted to 20x20 as
+    # strokes_to_mnist fits them.
+    counts = np.array([len(p) for p in strokes])
+    of_stroke = np.repeat(np.arange(len(pieces)), [len(piece) for piece in pieces])
+    points, of_point = np.concatenate(strokes), np.repeat(of_stroke, counts)
+    first = np.searchsorted(of_point, np.arange(len(pieces)))
+    low, high = np.minimum.reduceat(points, first, axis=0), np.maximum.reduceat(points, first, axis=0)
+    extent = (high - low).max(axis=1)
+    scale = (FIT - PEN) / np.maximum(extent, MIN_EXTENT)
+    placed = (points - ((low + high) / 2.0)[of_point]) * scale[of_point, None] + centre
+    if step:
+        strokes = [_thin(p, step) for p in np.split(placed, np.cumsum(counts)[:-1])]
+        counts = np.array([len(p) for p in strokes])
+        placed = np.concatenate(strokes)
+    # each stroke's segments (a one-point stroke: one of length 0), then each cut to at most a pixel
+    pairs = np.maximum(counts - 1, 1)
+    a = np.repeat(np.cumsum(counts) - counts, pairs) + np.arange(pairs.sum()) - np.repeat(np.cumsum(pairs) - pairs, pairs)
+    a, b, owner = placed[a], placed[a + np.repeat(counts > 1, pairs)], np.repeat(of_stroke, pairs)
+    parts = np.maximum(np.ceil(np.sqrt(((b - a) ** 2).sum(axis=1))), 1).astype(np.intp)
+    at = (np.arange(parts.sum()) - np.repeat(np.cumsum(parts) - parts, parts)) / np.repeat(parts, parts)
+    a, b, owner = np.repeat(a, parts, axis=0), np.repeat(b, parts, axis=0), np.repeat(owner, parts)
+    starts = a + at[:, None] * (b - a)
+    ends = a + np.minimum(at + 1.0 / np.repeat(parts, parts), 1.0)[:, None] * (b - a)
+    dot = extent < MIN_EXTENT
     ink = _ink(starts, ends, owner, len(pieces))
     rows, total = np.arange(MNIST_SIZE, dtype=np.float64), ink.sum(axis=(1, 2))
     # then the centre of mass to the centre, as preprocess.center_of_mass and strokes_to_mnist do
     shift = np.stack([centre - ink.sum(axis=1) @ rows / total, centre - ink.sum(axis=2) @ rows / total], axis=1)
-    return _ink(starts + shift[owner], ends + shift[owner], owner, len(pieces)) * 255.0, np.array(dot, bool)
+    return _ink(starts + shift[owner], ends + shift[owner], owner, len(pieces)) * 255.0, dot
 
 
 _CHUNK = 400                      # segments at a time: (400, 25) float64 arrays of 80 kB stay in cache
