@@ -127,8 +127,8 @@ class Recognizer:
             return {"empty": True}
         pieces = read_number(strokes, self.model, readable=readable)
         whole = [[s, 0, len(points) - 1] for s, points in enumerate(strokes)]
-        # read_number drew its pieces exactly and recognised them: reuse that, unless the answer must
-        # be the whole drawing's and the one piece is not all of it (a dot or a ligature left out).
+        # read_number drew its pieces (one piece exactly) and recognised them: reuse that, unless the
+        # answer must be the whole drawing's and the one piece is not all of it (a dot or a ligature left out).
         digits = [self._piece(piece) for piece in pieces]
         images = [piece["image"] for piece in pieces]
         unreadable = 2 * sum(d["unsure"] for d in digits) >= len(digits)

@@ -10,7 +10,8 @@ import os
 import numpy as np
 import pytest
 
-from lenet_py import segment
+from lenet_py import normalize, segment
+from lenet_py.model import NOT_A_DIGIT
 from lenet_py.recognizer import Recognizer
 from lenet_py.strokes import NotADigit, strokes_to_mnist
 from lenet_py.weights import load_weights
@@ -75,12 +76,18 @@ def test_each_piece_has_its_strokes_box_image_and_probabilities(model):
         assert p["probabilities"].sum() == pytest.approx(1.0)
         ink = [points[s][a:b + 1] for s, a, b in p["strokes"]]
         np.testing.assert_allclose(p["box"], np.r_[np.concatenate(ink).min(0), np.concatenate(ink).max(0)])
-        # the image is what strokes_to_mnist draws of the piece's ink
-        np.testing.assert_allclose(p["image"], strokes_to_mnist([q.tolist() for q in ink]), atol=1e-6)
+        # the image is the candidate's: strokes_to_mnist's of the piece's ink, drawn from the thinned
+        # path (to a few grey levels), and the probabilities are the model's for that very image
+        assert np.abs(p["image"] - strokes_to_mnist([q.tolist() for q in ink])).max() <= 8.0
+        np.testing.assert_allclose(p["probabilities"][:NOT_A_DIGIT + 1],
+                                   model.predict_proba(normalize(p["image"][None], model.dtype))[0], atol=1e-6)
     # the 4 is both of its strokes, the 7 the third: every point in exactly one piece
     assert [p["strokes"] for p in pieces] == [[[0, 0, len(points[0]) - 1], [1, 0, len(points[1]) - 1]],
                                               [[2, 0, len(points[2]) - 1]]]
     assert pieces[0]["box"][0] < pieces[1]["box"][0]
+    # a drawing read as one piece is drawn exactly as strokes_to_mnist draws it
+    (alone,) = read(number("4"), model)[1]
+    np.testing.assert_allclose(alone["image"], strokes_to_mnist(number("4")), atol=1e-6)
 
 
 def test_drawing_all_candidates_at_once_gives_strokes_to_mnist_images():
