@@ -44,7 +44,8 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    1, is "111?"; now its stroke is cut elsewhere, or read whole when no path is left.
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers, 87.6% are read right where reading
-each digit alone (the segmentation given) gets 88.1%; six digits take about 6 ms in CPython.
+each digit alone (the segmentation given) gets 88.1%; six digits take about 4 ms in CPython, 20 ms in
+the browser.
 """
 import collections
 
