@@ -41,7 +41,11 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    is unsure of still fills a slot: the caller shows "?". But not a piece cut out of a stroke (given
    ``readable``): a stroke is cut only on the guess that it is digits written without lifting the
    pen, and a piece of it that is no digit refutes the guess. Else a zigzag, each straight stroke a
-   1, is "111?"; now its stroke is cut elsewhere, or read whole when no path is left.
+   1, is "111?"; now its stroke is cut elsewhere, or read whole when no path is left. Nor may two
+   pieces follow each other when each one's centre lies within the other's width (``overlapping``):
+   an X is not "11". Of bench/real_handwriting.py's non-digits that refuses 65.1% rather than
+   61.7%; of the 7,494 real digits it reads five otherwise, 4s that were "61", "21" or "16" (two now
+   right, two "not sure", one a 9), and of 1,000 numbers one (5245: 52615, now 5295).
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers, 87.6% are read right where reading
 each digit alone (the segmentation given) gets 88.1%; six digits take about 4 ms in CPython, 20 ms in
@@ -54,6 +58,7 @@ import numpy as np
 from .model import NOT_A_DIGIT
 from .preprocess import FIT, MNIST_SIZE, normalize
 from .cuts import _ligature, stroke_cuts
+from .paths import best_path, overlapping
 from .strokes import EDGE, MIN_EXTENT, PEN, _STEP, _thin, check_strokes, segments
 
 # Chosen on numbers composed of real pen digits (scripts/pendigits.py) of the tuning writers only.
@@ -210,34 +215,6 @@ def shape_costs(run_boxes, typical):
             WIDTH_COST * np.maximum(0.0, np.log(w / h / WIDE)))
 
 
-def best_path(n_prims, runs, costs, skippable, max_digits):
-    """-> indices into ``runs`` of the cheapest segmentation, left to right, at most max_digits of them,
-    or None if there is none. best[j, n]: the least cost of covering the first j primitives with n
-    pieces; a skippable primitive may also be crossed for nothing, making no piece."""
-    best = np.full((n_prims + 1, max_digits + 1), np.inf)
-    came = np.full(best.shape, -2)          # -1: a skipped primitive; c >= 0: runs[c] ends here
-    best[0, 0] = 0.0
-    ending = {}
-    for c, (i, j) in enumerate(runs):
-        ending.setdefault(j, []).append(c)
-    for j in range(1, n_prims + 1):
-        if skippable[j - 1]:
-            best[j], came[j] = best[j - 1], -1
-        for c in ending.get(j, ()):
-            total = best[runs[c][0], :-1] + costs[c]
-            better = np.flatnonzero(total < best[j, 1:]) + 1
-            best[j, better], came[j, better] = total[better - 1], c
-    n = int(np.argmin(best[n_prims]))
-    if not np.isfinite(best[n_prims, n]):
-        return None
-    path, j = [], n_prims
-    while j > 0:
-        c = int(came[j, n])
-        j, n = (j - 1, n) if c < 0 else (runs[c][0], n - 1)
-        path += [c] if c >= 0 else []
-    return path[::-1]
-
-
 def read_number(strokes, model, max_digits=8, readable=None):
     """Strokes of a number (as check_strokes accepts) -> one dict per digit, left to right:
 
@@ -269,7 +246,7 @@ def read_number(strokes, model, max_digits=8, readable=None):
         if readable is not None:
             costs[fragments(prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
         path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(run_boxes, typical), skippable,
-                         max_digits)
+                         max_digits, overlapping(run_boxes))
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
     if path and len(path) > 1:   # a number: its pieces as the path chose them, drawn from the thinned paths
