@@ -7,7 +7,7 @@ candidate runs and at most eight digits, where each NumPy call would cost more t
 def overlapping(run_boxes):
     """(C, 4) boxes of the candidate runs -> pair_costs for best_path: two pieces one after the other
     whose centres each lie within the other's width are one figure, not two digits side by side (an X
-    is not "11", a # not "17"); that never happens between the digits of a number."""
+    is not "11"); the digits of a number hardly ever do that (see lenet_py/segment.py, 5.)."""
     rows = run_boxes.tolist()
 
     def cost(c, d):
@@ -41,11 +41,11 @@ def best_path(n_prims, runs, costs, skippable, max_digits, pair_costs=None):
                         best[d][n], came[d][n] = best[c][n - 1] + extra, c
     if reach[n_prims] == 0:
         return []
-    finals = [(best[c][n], c, n) for j in range(reach[n_prims], n_prims + 1) for c in ending.get(j, ())
-              for n in range(max_digits)]
+    finals = [(best[c][n], n, c) for j in range(reach[n_prims], n_prims + 1) for c in ending.get(j, ())
+              for n in range(max_digits)]     # of equal costs, the fewest pieces
     if not finals or min(finals)[0] == inf:
         return None
-    _, c, n = min(finals)
+    _, n, c = min(finals)
     path = []
     while c >= 0:
         path.append(c)

@@ -28,7 +28,7 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    and recognised in one batched forward pass. A number's digits keep those images and probabilities
    (drawing them again exactly, as this did before, changed 34 of 3,000 numbers' readings, 3 fewer
    right, and took a quarter of the reading's time in the browser); a drawing read as one piece is drawn
-   exactly as strokes_to_mnist draws it, so a digit alone gets the answer it always got.
+   exactly as strokes_to_mnist draws it, so a digit alone gets the image and answer it gets drawn by itself.
 4. Costs. A candidate costs -log(its best digit's probability): the softmax includes the "not a
    digit" output, so two digits merged cost dear. The network reads many fragments as digits (a 4's
    upright as a 1, a 5's flag as a 1, half a 4 as a 6), so a candidate much shorter than the typical
@@ -36,20 +36,23 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    digits merged) WIDTH_COST per unit of log(excess).
    A dot may be left out for nothing, and so may a ligature (nearly straight ink between two cuts
    of one stroke, going right): a joined "11" is then "11" rather than "111", its ligature a 1.
-5. Best path. Dynamic programming over the boundaries between primitives, with the number of
-   pieces as a second index, finds the cheapest path of at most max_digits pieces. A piece the model
+5. Best path. Dynamic programming over the candidate runs, each as the last piece of a path, with
+   the number of pieces as a second index, finds the cheapest path of at most max_digits pieces
+   (lenet_py/paths.py; by the last piece rather than by the last boundary because of the pair
+   costs below). A piece the model
    is unsure of still fills a slot: the caller shows "?". But not a piece cut out of a stroke (given
    ``readable``): a stroke is cut only on the guess that it is digits written without lifting the
    pen, and a piece of it that is no digit refutes the guess. Else a zigzag, each straight stroke a
    1, is "111?"; now its stroke is cut elsewhere, or read whole when no path is left. Nor may two
    pieces follow each other when each one's centre lies within the other's width (``overlapping``):
-   an X is not "11". Of bench/real_handwriting.py's non-digits that refuses 65.1% rather than
-   61.7%; of the 7,494 real digits it reads five otherwise, 4s that were "61", "21" or "16" (two now
-   right, two "not sure", one a 9), and of 1,000 numbers one (5245: 52615, now 5295).
+   an X is not "11", and the digits of a number hardly ever do that. Of bench/real_handwriting.py's
+   840 non-digits that refuses 65.1% rather than 61.7%; of all 7,494 real digits (both writer
+   groups) it reads five otherwise, 4s that were "61", "21" or "16" (two now right, two "not sure",
+   one a 9), and of 1,000 numbers one (5245: 52615, now 5295).
 
-On 1,000 numbers of 2-6 real pen digits by held-out writers, 87.6% are read right where reading
-each digit alone (the segmentation given) gets 88.1%; six digits take about 4 ms in CPython, 20 ms in
-the browser.
+On 1,000 numbers of 2-6 real pen digits by held-out writers (bench/numbers.py, today's weights),
+82.7% are read right and 93.8% of their digits; most errors are digits misread, not cuts (README,
+"Whole numbers"). Six digits take about 4 ms in CPython, 20 ms in the browser.
 """
 import collections
 
@@ -137,6 +140,7 @@ def draw(pieces, step=_STEP):
         placed = np.concatenate(strokes)
     # each stroke's segments (a one-point stroke: one of length 0), then each cut to at most a pixel
     pairs = np.maximum(counts - 1, 1)
+    # each segment's first point: its stroke's first point + its place among the stroke's segments
     a = np.repeat(np.cumsum(counts) - counts, pairs) + np.arange(pairs.sum()) - np.repeat(np.cumsum(pairs) - pairs, pairs)
     a, b, owner = placed[a], placed[a + np.repeat(counts > 1, pairs)], np.repeat(of_stroke, pairs)
     parts = np.maximum(np.ceil(np.sqrt(((b - a) ** 2).sum(axis=1))), 1).astype(np.intp)
@@ -220,7 +224,8 @@ def read_number(strokes, model, max_digits=8, readable=None):
 
     {"strokes": [[stroke, first point, last point], ...] (inclusive ranges of the input's points; dots
      and ligatures left out belong to no digit), "box": [x0, y0, x1, y1] of that ink in canvas units,
-     "image": (28, 28) float 0..255 as strokes_to_mnist draws it, "probabilities": (11,) float64,
+     "image": (28, 28) float 0..255 as strokes_to_mnist draws it (exactly for a drawing read as one
+     piece; a number's digits from their thinned paths, see 3. above), "probabilities": (11,) float64,
      the ten digits and "not a digit", which is 1 for a dot}. No strokes -> []. A drawing that no path
     of at most max_digits pieces covers (only dots, or too many strokes) comes back as one piece.
     readable: probabilities (C, 11) -> (C,) bool, whether the caller would name a digit (see 5. above)."""
@@ -243,6 +248,7 @@ def read_number(strokes, model, max_digits=8, readable=None):
                  for q in _points(strokes, p)] for p in prims]
         drawn, probabilities = recognise([sum(thin[i:j], []) for i, j in runs], model, None)
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR))
+        costs[np.isnan(costs)] = np.inf      # a model whose weights went bad reads nothing
         if readable is not None:
             costs[fragments(prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
         path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(run_boxes, typical), skippable,
@@ -250,7 +256,7 @@ def read_number(strokes, model, max_digits=8, readable=None):
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
     if path and len(path) > 1:   # a number: its pieces as the path chose them, drawn from the thinned paths
-        return [_piece(strokes, parts, drawn[c], probabilities[c]) for parts, c in zip(chosen, path)]
+        return [_piece(strokes, parts, drawn[c].copy(), probabilities[c]) for parts, c in zip(chosen, path)]
     images, probabilities = recognise([_points(strokes, parts) for parts in chosen], model)   # exactly
     return [_piece(strokes, parts, image, p) for parts, image, p in zip(chosen, images, probabilities)]
 

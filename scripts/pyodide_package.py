@@ -24,11 +24,14 @@ _LZ4 = re.compile(r'var compressedData=\{data:null,cachedOffset:(\d+),cachedInde
                   r'cachedChunks:\[null,null\],offsets:\[([0-9e,.]*)\],sizes:\[([0-9e,.]*)\],successes:\[([01,]*)\]\};'
                   r'compressedData\["data"\]=byteArray;assert\([^;]*\);'
                   r'Module\.LZ4\.loadPackage\(\{metadata:metadata,compressedData:compressedData\},true\);')
-# What takes the LZ4 lines' place: each file from its plain bytes, through the preload plugins.
+# What takes the LZ4 lines' place: each file from its plain bytes, through the preload plugins. The
+# file system keeps views of the download (canOwn), not copies; a file that fails its plugin (a .so
+# that does not compile) is logged and left out, so `import numpy` fails and says so, rather than the
+# load waiting forever on a run dependency that a thrown error would never release.
 _PLAIN = ('metadata.files.forEach(function(file){var cut=file.filename.lastIndexOf("/");'
           'Module["FS_createPreloadedFile"](file.filename.slice(0,cut)||"/",file.filename.slice(cut+1),'
-          'byteArray.subarray(file.start,file.end),true,true,null,function(){throw new Error("cannot load "+file.filename)},'
-          'false,false)});')
+          'byteArray.subarray(file.start,file.end),true,true,null,function(){console.error("cannot load "+file.filename)},'
+          'false,true)});')
 
 
 class PackageError(Exception):

@@ -2,9 +2,10 @@
 
     python scripts/setup_runtime.py
 
-Only the ~27 MB the app needs are copied, not the 185 MB package. Unchanged files are skipped.
-The packages runtime.json lists under `repack` (NumPy) are written without their LZ4 and their own tests,
-so that a gzipping server sends 2.5 MB fewer (scripts/pyodide_package.py says how and why).
+Only the ~32 MB the app needs are copied, not the 185 MB package. Unchanged files are skipped. The
+packages runtime.json lists under `repack` (NumPy) are written without their LZ4 and their own tests,
+so that a gzipping server sends 2.5 MB fewer (scripts/pyodide_package.py says how and why): rebuilt
+on every run (a second), written only when they changed.
 Beside them goes `sizes.json`, {file name: bytes}: the page's worker shows download progress against
 these sizes, as a server that compresses sends only the compressed size.
 """

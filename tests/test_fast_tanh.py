@@ -18,11 +18,7 @@ def test_rational_tanh_is_tanh_to_float32s_rounding():
     small = (np.abs(x) < 1e-3) & (x != 0)
     assert np.abs(y[small] / exact[small] - 1).max() <= 6e-7     # near 0, relatively too: 4 float32 steps
     assert y[-1] == 0.0
-    z = np.linspace(0, 12, 100001).astype(np.float32)
-    up, down = z.copy(), -z
-    fast.rational_tanh(up)
-    fast.rational_tanh(down)
-    assert np.array_equal(down, -up)                  # odd, exactly
+    assert np.abs(y).max() <= 1.0                      # 1 - t^2, the derivative, is never negative
 
 
 def test_the_coefficients_are_what_the_fitting_script_gives():
@@ -69,3 +65,4 @@ def test_a_float32_model_trains_the_same_in_the_browser(monkeypatch, rng):
         grads.append({name: g.copy() for name, g in model.named_grads()})
     for name in grads[0]:
         np.testing.assert_allclose(grads[1][name], grads[0][name], rtol=1e-4, atol=1e-6, err_msg=name)
+    assert any(not np.array_equal(grads[1][name], grads[0][name]) for name in grads[0])   # the rational was used
