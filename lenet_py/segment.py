@@ -62,7 +62,7 @@ from .model import NOT_A_DIGIT
 from .preprocess import FIT, MNIST_SIZE, normalize
 from .cuts import _ligature, stroke_cuts
 from .paths import best_path, overlapping
-from .strokes import EDGE, MIN_EXTENT, PEN, _STEP, _thin, check_strokes, segments
+from .strokes import EDGE, MIN_EXTENT, PEN, _STEP, _thin, check_strokes
 
 # Chosen on numbers composed of real pen digits (scripts/pendigits.py) of the tuning writers only.
 MAX_RUN = 4          # primitives in a candidate: 5 read no better and cost more
