@@ -65,13 +65,19 @@ class RBF:
         return 2.0 * (dy.sum(axis=1, keepdims=True) * self.cache - dy @ self.centers)
 
 
+def _log_terms(y, j):
+    """Penalties (N, 10) -> (z (N, 11) = [-y_0 .. -y_9, -j], log Z (N,)), Z = sum of exp(z): shifted by
+    the largest exponent so that nothing overflows or underflows to 0 / 0."""
+    z = np.concatenate([-y, np.full((len(y), 1), -j, dtype=y.dtype)], axis=1)
+    top = z.max(axis=1)
+    return z, top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+
+
 def map_probabilities(y, j):
     """Penalties (N, 10) -> (N, 11): each digit's exp(-y_i) / Z and, last, the rubbish class's
-    exp(-j) / Z, with Z = exp(-j) + sum_k exp(-y_k). Shifted by the smallest exponent so that
-    nothing overflows or underflows to 0 / 0."""
-    z = np.concatenate([-y, np.full((len(y), 1), -j, dtype=y.dtype)], axis=1)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    exp(-j) / Z, with Z = exp(-j) + sum_k exp(-y_k)."""
+    z, log_z = _log_terms(y, j)
+    return np.exp(z - log_z[:, None])
 
 
 def map_loss(y, labels, j):
@@ -80,10 +86,8 @@ def map_loss(y, labels, j):
     y (N, 10) penalties, labels (N,) ints -> (loss, dy (N, 10), probabilities (N, 11)).
     dE/dy_i = [i == D] - q_i, with q the probabilities of map_probabilities."""
     n = len(y)
-    q = map_probabilities(y, j)
-    z = np.concatenate([-y, np.full((n, 1), -j, dtype=y.dtype)], axis=1)
-    top = z.max(axis=1)
-    log_z = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+    z, log_z = _log_terms(y, j)
+    q = np.exp(z - log_z[:, None])
     loss = float((y[np.arange(n), labels] + log_z).mean())
     dy = -q[:, :10].copy()
     dy[np.arange(n), labels] += 1.0
