@@ -86,24 +86,30 @@ def _numbers(text):
     return [int(float(v)) for v in text.split(",")] if text else []    # the packager writes 113e3 for 113000
 
 
-def files_of(js):
-    """The package's loader -> [(file name, start, end)] in its plain bytes."""
+def _package(js):
+    """The loader's closing loadPackage({files: [...], ...}) call, matched."""
     package = _PACKAGE.search(js)
     if not package:
         raise PackageError("no file list at the end of the package's loader")
+    return package
+
+
+def files_of(js, package=None):
+    """The package's loader -> [(file name, start, end)] in its plain bytes."""
+    package = package or _package(js)
     files = [(name, int(a), int(b)) for name, a, b in _FILE.findall(package.group(1))]
     if len(files) != package.group(1).count("{filename:"):
         raise PackageError("a file entry of an unexpected form in the package's loader")
     return files
 
 
-def plain_bytes(js, data):
-    """(loader, LZ4 data) -> the package's plain bytes: its files, one after another."""
+def plain_bytes(js, data, files=None):
+    """(loader, LZ4 data) -> the package's plain bytes: its files (files_of(js), unless given), one after another."""
     lz4 = _LZ4.search(js)
     if not lz4:
         raise PackageError("no LZ4 chunk table in the package's loader (already repacked, or not Pyodide 0.17's)")
     offsets, sizes, compressed = _numbers(lz4.group(2)), _numbers(lz4.group(3)), _numbers(lz4.group(4))
-    total = max([end for _, _, end in files_of(js)] or [0])
+    total = max([end for _, _, end in (files if files is not None else files_of(js))] or [0])
     if not len(offsets) == len(sizes) == len(compressed) == -(-total // CHUNK) or int(lz4.group(1)) > len(data):
         raise PackageError("the LZ4 chunk table does not match the package's files or data")
     out = bytearray()
@@ -118,7 +124,9 @@ def plain_bytes(js, data):
 
 def repack(js, data, left_out=LEFT_OUT):
     """(loader text, LZ4 data bytes) -> (loader text, plain data bytes) without the files ``left_out`` matches."""
-    files, plain = files_of(js), plain_bytes(js, data)
+    package = _package(js)
+    files = files_of(js, package)
+    plain = plain_bytes(js, data, files)
     kept, out, at = [], bytearray(), 0
     for name, start, end in files:
         if left_out.search(name):
@@ -126,7 +134,6 @@ def repack(js, data, left_out=LEFT_OUT):
         kept.append('{filename:%s,start:%d,end:%d,audio:0}' % (json.dumps(name), at, at + end - start))
         out += plain[start:end]
         at += end - start
-    package = _PACKAGE.search(js)
     tail = 'loadPackage({files:[%s],remote_package_size:%d,package_uuid:"%s"})})();\n' % (
         ",".join(kept), len(out), package.group(3))
     js = _LZ4.sub(lambda _: _PLAIN, js[:package.start()], count=1) + tail
