@@ -21,7 +21,8 @@ from train_helpers import SMALL, only_line, run, strict_json
 
 def test_the_parts_are_the_model_and_augmentation_configs_with_trainings_defaults():
     config = TrainConfig()
-    assert config.model == ModelConfig(init="lecun", reject=True) and ModelConfig().init == "paper"
+    assert config.model == ModelConfig(activation="relu", init="lecun", reject=True) and ModelConfig().init == "paper"
+    assert ModelConfig().activation == "tanh"   # the paper's, and what weights from before ReLU were
     assert not ModelConfig().reject  # weights from before the "not a digit" output still load
     assert config.augmentation == AugmentConfig(elastic_alpha=2.0, shear=0.3, thickness=1.5)
     assert AugmentConfig().elastic_alpha == AugmentConfig().shear == AugmentConfig().thickness == 0
@@ -39,12 +40,12 @@ def test_the_defaults_are_the_settings_that_made_the_shipped_weights():
 
 
 def test_every_field_of_the_parts_has_its_flag_and_sets_that_field():
-    args = build_parser().parse_args(["--init", "paper", "--activation", "relu", "--c3-table", "full", "--rotate", "3",
+    args = build_parser().parse_args(["--init", "paper", "--activation", "tanh", "--c3-table", "full", "--rotate", "3",
                                       "--scale", "0.2", "--shift", "1", "--elastic-alpha", "0", "--elastic-sigma", "5",
                                       "--shear", "0.1", "--thickness", "0.5", "--no-reject", "--styles", "0.2",
                                       "--negatives", "0.05", "--no-augment", "--epochs", "2"])
     config = train_run.resolve_run(args)[0]
-    assert config.model == ModelConfig(activation="relu", c3_table="full", init="paper", reject=False)
+    assert config.model == ModelConfig(activation="tanh", c3_table="full", init="paper", reject=False)
     assert config.augmentation == AugmentConfig(rotate=3, scale=0.2, shift=1, elastic_alpha=0, elastic_sigma=5,
                                                 shear=0.1, thickness=0.5)
     assert (config.augment, config.epochs, config.styles, config.negatives) == (False, 2, 0.2, 0.05)
