@@ -103,8 +103,8 @@ def profile(images, labels, config, rounds=3):
             aug[name] = min(aug.get(name, np.inf), seconds)
     steps = -(-n // batch)
     total = sum(best.values())
-    print("one training step, batch %d, C3 %s, %d steps, fastest of %d passes; ms per step, s per 60,000 images:"
-          % (batch, config.model.c3_table, steps, rounds))
+    print("one training step, batch %d, C3 %s, %s, %d steps, fastest of %d passes; ms per step, s per 60,000 images:"
+          % (batch, config.model.c3_table, config.model.activation, steps, rounds))
     for name, seconds in best.items():
         print("  %-44s %7.3f ms %7.2f s  %5.1f%%" % (name, 1e3 * seconds / steps, seconds * EPOCH / n, 100 * seconds / total))
     print("  %-44s %7.3f ms %7.2f s" % ("total", 1e3 * total / steps, total * EPOCH / n))

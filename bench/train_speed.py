@@ -1,11 +1,12 @@
 """Training speed of the NumPy LeNet-5 against PyTorch doing the same work, and inference speed.
 
-    python bench/train_speed.py [--rounds 5] [--images 12800] [--c3 full|paper] [--json]
+    python bench/train_speed.py [--rounds 5] [--images 12800] [--c3 full|paper] [--activation relu|tanh] [--json]
     python bench/train_speed.py --profile      # where a training step's time goes (bench/train_profile.py)
 
 The same work on both sides, in one process: train/run.py's model (11 outputs) with C3 fully
 connected (``--c3 paper``: Table I on both sides, PyTorch multiplying its C3 weights by the mask),
-scaled tanh 1.7159 tanh(2x/3), 2x2 average subsampling times a trainable coefficient plus a bias per
+ReLU as train/run.py trains (``--activation tanh``: the paper's scaled tanh 1.7159 tanh(2x/3) on both
+sides), 2x2 average subsampling times a trainable coefficient plus a bias per
 map, softmax cross-entropy, SGD with momentum 0.9, the same batch size (32), the same shuffled
 order, no augmentation, both starting from the same weights, 2 threads each (OpenBLAS and
 torch.set_num_threads). The NumPy side is train/run.py's own train_epoch; the PyTorch side is the
@@ -53,10 +54,10 @@ EPOCH = 60000
 LR = 0.01
 
 
-def training_config(batch, c3):
+def training_config(batch, c3, activation):
     default = TrainConfig()
-    return TrainConfig(batch_size=batch, augment=False,
-                       model=default.model.__class__(**dict(default.model.to_dict(), c3_table=c3)))
+    return TrainConfig(batch_size=batch, augment=False, model=default.model.__class__(
+        **dict(default.model.to_dict(), c3_table=c3, activation=activation)))
 
 
 class NumpySide:
@@ -92,7 +93,7 @@ class TorchSide:
 
             def forward(self, x):
                 def act(u):
-                    return 1.7159 * torch.tanh(u * (2.0 / 3.0))
+                    return torch.relu(u) if config.model.activation == "relu" else 1.7159 * torch.tanh(u * (2.0 / 3.0))
 
                 def sub(u, name):
                     w, b = getattr(self, name + "_weight"), getattr(self, name + "_bias")
@@ -178,6 +179,8 @@ def main():
                         help="training images per round, at most 60000 (default 12800)")
     parser.add_argument("--rounds", type=positive_int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--c3", choices=("full", "paper"), default="full", help="C3 connections (default full)")
+    parser.add_argument("--activation", choices=("relu", "tanh"), default=TrainConfig().model.activation,
+                        help="hidden activation on both sides (default: train/run.py's, %(default)s)")
     parser.add_argument("--profile", action="store_true", help="where a training step's time goes, instead")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -190,7 +193,7 @@ def main():
         fail(str(exc))
     images, labels = data["train"]
     images, labels = images[:args.images], labels[:args.images]
-    config = training_config(args.batch, args.c3)
+    config = training_config(args.batch, args.c3, args.activation)
     if args.profile:
         from bench.train_profile import profile
         return profile(images, labels, config)
@@ -201,6 +204,7 @@ def main():
         pass
     seconds = race(sides, images, labels, args.rounds)
     result = {"batch": args.batch, "images_per_round": args.images, "rounds": args.rounds, "c3": args.c3,
+              "activation": args.activation,
               "numpy": np.__version__, "numpy_seconds_per_epoch": round(median(seconds["NumPy"]), 2),
               "numpy_rounds": [round(s, 2) for s in seconds["NumPy"]]}
     if len(sides) > 1:
@@ -214,8 +218,8 @@ def main():
     if args.json:
         print(json.dumps(result))
         return
-    print("LeNet-5 (C3 %s, 11 outputs), batch %d, no augmentation, %d threads, %d rounds of %d images, interleaved:"
-          % (args.c3, args.batch, int(THREADS), args.rounds, args.images))
+    print("LeNet-5 (C3 %s, %s, 11 outputs), batch %d, no augmentation, %d threads, %d rounds of %d images, interleaved:"
+          % (args.c3, args.activation, args.batch, int(THREADS), args.rounds, args.images))
     print("  NumPy %-8s median %6.2f s per 60,000 images   (rounds: %s)"
           % (np.__version__, result["numpy_seconds_per_epoch"], " ".join("%.2f" % s for s in seconds["NumPy"])))
     if "torch" in result:
