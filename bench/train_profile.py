@@ -16,8 +16,7 @@ from lenet_py.augment import augment
 from lenet_py.layers import softmax_cross_entropy
 from lenet_py.optim import SGD
 from train.config import TrainConfig
-from train.negatives import make_pool
-from train.run import negatives_per_epoch, with_negatives
+from train.negatives import make_pool, negatives_per_epoch, with_negatives
 from train.styles import add_styles
 
 EPOCH = 60000

@@ -45,8 +45,9 @@ def test_second_run_keeps_the_weights_it_replaces(tmp_path, mnist_dir):
 
 
 def test_interrupted_run_resumes_from_the_last_completed_epoch(tmp_path, mnist_dir):
-    """Ctrl-C during epoch 2, then --resume: the result equals an uninterrupted run with the same seed."""
-    args = ["--train-images", "4000", "--test-images", "200", "--epochs", "3", "--seed", "5"]
+    """Ctrl-C during epoch 2, then --resume: the result equals an uninterrupted run with the same seed,
+    the weights' average (which is what is written) included."""
+    args = ["--train-images", "4000", "--test-images", "200", "--epochs", "3", "--seed", "5", "--average", "0.99"]
     straight = run(args + ["--out", str(tmp_path / "w_straight"), "--run-dir", str(tmp_path / "straight")])
     assert straight.returncode == 0, straight.stderr
 

@@ -1,4 +1,4 @@
-"""A run's checkpoint: parameters, momentum and a JSON state, written after every epoch.
+"""A run's checkpoint: parameters, momentum, their average and a JSON state, written after every epoch.
 
 A checkpoint is read back on --resume, so it is input like any file a user hands over: it may be
 truncated, damaged or edited. Loading checks every part and refuses anything else with a one-line
@@ -22,13 +22,15 @@ CHECKPOINT = "checkpoint.npz"
 HISTORY_FIELDS = ("epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
 STATE_KEYS = ("config", "epoch", "rng", "history", "data", "out")
 
-Checkpoint = namedtuple("Checkpoint", "params velocity state config")
+Checkpoint = namedtuple("Checkpoint", "params velocity average state config")
 
 
-def save_checkpoint(path, model, optimizer, state):
-    """Parameters, momentum and the JSON state (config, epoch, rng, history), replaced atomically."""
+def save_checkpoint(path, model, optimizer, state, average=None):
+    """Parameters, momentum, the weights' average (train/average.py) if any and the JSON state (config,
+    epoch, rng, history), replaced atomically."""
     arrays = {"param/" + name: value for name, value in model.named_params()}
     arrays.update({"velocity/" + name: value for name, value in optimizer.velocity.items()})
+    arrays.update({"average/" + name: value for name, value in (average.values if average else {}).items()})
     # allow_nan=False: a NaN would be written as the bare word NaN, which is not JSON.
     arrays["state"] = np.array(json.dumps(state, allow_nan=False))
     buffer = io.BytesIO()
@@ -107,9 +109,9 @@ def _check_state(state):
 
 
 def _check_arrays(arrays, config):
-    """(params, velocity) by name; CheckpointError unless they are exactly what the model holds, finite."""
+    """(params, velocity, average) by name; CheckpointError unless they are exactly what the model holds, finite."""
     shapes = LeNet5(config.model).param_shapes()
-    groups = {"param": {}, "velocity": {}}
+    groups = {"param": {}, "velocity": {}, "average": {}}
     for entry, value in arrays.items():
         group, _, name = entry.partition("/")
         if group not in groups or name not in shapes:
@@ -124,18 +126,21 @@ def _check_arrays(arrays, config):
     missing = sorted(set(shapes) - set(groups["param"]))
     if missing:
         raise CheckpointError("no parameter %s" % ", ".join(missing))
-    return groups["param"], groups["velocity"]
+    # A run that averages has averaged every parameter by its first checkpoint; one that does not, none.
+    if sorted(groups["average"]) != (sorted(shapes) if config.average else []):
+        raise CheckpointError("the averaged weights are %s" % ("incomplete" if config.average else "unexpected"))
+    return groups["param"], groups["velocity"], groups["average"]
 
 
 def load_checkpoint(path):
-    """A Checkpoint(params, velocity, state, config), or CheckpointError saying why the file cannot be used."""
+    """A Checkpoint(params, velocity, average, state, config), or CheckpointError saying why the file cannot be used."""
     try:
         arrays, state = _read_arrays(path)
         config = _check_state(state)
-        params, velocity = _check_arrays(arrays, config)
+        params, velocity, average = _check_arrays(arrays, config)
     except CheckpointError as exc:
         raise CheckpointError("%s: not a readable checkpoint (%s)" % (path, exc))
-    return Checkpoint(params, velocity, state, config)
+    return Checkpoint(params, velocity, average, state, config)
 
 
 def latest_run(runs_dir):

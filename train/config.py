@@ -29,6 +29,8 @@ class TrainConfig:
     optimizer: str = "sgd"         # "sgd" (with momentum) or "sdlm": the paper's per-weight steps (lenet_py/optim.py)
     momentum: float = 0.9          # SGD momentum; 0 is plain SGD
     weight_decay: float = 0.0005   # L2 penalty on weights (not biases); SGD only. 0.0005 beat 0 and 0.001 on real handwriting
+    average: float = 0.0           # evaluate and write a moving average of the weights, this decay per step
+                                   # (train/average.py); 0: the last step's. Off: not better on real handwriting (README)
     sdlm_mu: float = 0.02          # SDLM's mu: the step is lr / (mu + curvature)
     sdlm_patterns: int = 500       # training images SDLM estimates the curvature on, before each pass
     augment: bool = True           # distort each training image afresh every epoch, as `augmentation` says
@@ -94,6 +96,7 @@ NUMBERS = {
     "lr_decay": B(float, 0, 1, low_open=True),
     "momentum": B(float, 0, 1, high_open=True),
     "weight_decay": B(float, 0, 1),
+    "average": B(float, 0, 1, high_open=True),
     "rotate": B(float, 0, 180),
     "scale": B(float, 0, 1, high_open=True),
     "shift": B(float, 0, 14),
@@ -128,6 +131,7 @@ HELP = {
     "sdlm_patterns": "training images SDLM estimates the curvature on before each pass",
     "momentum": "SGD momentum",
     "weight_decay": "L2 penalty on weights",
+    "average": "evaluate and write a moving average of the weights with this decay per step (0: the last step's)",
     "augment": "distort each training image afresh every epoch",
     "rotate": "max rotation, degrees",
     "scale": "max relative zoom",
@@ -173,7 +177,7 @@ def _flatten_saved(saved):
 
 # Settings newer than some checkpoints, with the values that train as those runs did.
 ADDED_LATER = {"lr_schedule": "step", "optimizer": "sgd", "sdlm_mu": 0.02, "sdlm_patterns": 500, "squeeze": 0.0,
-               "output": "softmax", "map_j": 10.0}
+               "output": "softmax", "map_j": 10.0, "average": 0.0}
 
 
 def check_config(saved):

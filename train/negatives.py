@@ -17,6 +17,7 @@ nothing here is derived from it, so its rejection figure measures generalisation
 """
 import numpy as np
 
+from lenet_py.model import NOT_A_DIGIT
 from lenet_py.preprocess import EmptyDrawing, canvas_to_mnist
 from lenet_py.strokes import strokes_to_mnist
 
@@ -116,3 +117,15 @@ def _one(kind, images, rng):
         return strokes_to_mnist(strokes, pen=rng.uniform(1.6, 3.6))
     except EmptyDrawing:  # cannot happen for these shapes; a blank would only teach that blanks are not digits
         return np.zeros((28, 28))
+
+
+def negatives_per_epoch(config, train_count):
+    return int(round(config.negatives * train_count)) if config.model.reject else 0
+
+
+def with_negatives(images, labels, pool, count, rng):
+    """The training images followed by ``count`` non-digits drawn from the pool, labelled NOT_A_DIGIT."""
+    if not count:
+        return images, labels
+    picked = pool[rng.choice(len(pool), count, replace=False)]
+    return np.concatenate([images, picked]), np.concatenate([labels, np.full(count, NOT_A_DIGIT, labels.dtype)])

@@ -25,11 +25,12 @@ if __name__ == "__main__":  # run as `python train/run.py`: make lenet_py and tr
 import numpy as np  # noqa: E402
 
 from lenet_py.augment import augment  # noqa: E402
-from lenet_py.model import NOT_A_DIGIT, LeNet5  # noqa: E402
+from lenet_py.model import LeNet5  # noqa: E402
 from lenet_py.optim import SDLM, SGD, paper_lr, step_lr  # noqa: E402
 from lenet_py.preprocess import normalize  # noqa: E402
 from lenet_py.weights import WeightsError, save_weights  # noqa: E402
 from train import cli  # noqa: E402
+from train.average import WeightAverage  # noqa: E402
 from train.checkpoint import CHECKPOINT, HISTORY_FIELDS, latest_run, load_checkpoint, save_checkpoint  # noqa: E402
 from train.config import PAPER, TrainConfig, build_parser  # noqa: E402
 from train.data import DEFAULT_DIR as DEFAULT_DATA  # noqa: E402
@@ -38,7 +39,7 @@ from train.errors import CheckpointError, TrainError  # noqa: E402
 from train.evaluate import evaluate  # noqa: E402
 from train.folders import check_out, claim_run_dir, refuse_taken  # noqa: E402
 from train.memory import keep_freed_memory  # noqa: E402
-from train.negatives import make_pool  # noqa: E402
+from train.negatives import make_pool, negatives_per_epoch, with_negatives  # noqa: E402
 from train.plots import plot_results  # noqa: E402
 from train.stopping import CtrlC, Interrupted, Progress  # noqa: E402
 from train.styles import add_styles  # noqa: E402
@@ -54,8 +55,9 @@ class Diverged(Exception):
     """The loss or the weights stopped being finite numbers; str() says where."""
 
 
-def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None, ctrl_c=None):
-    """One pass in a random order; returns the mean training loss and accuracy. progress: a tqdm bar or None.
+def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None, ctrl_c=None, average=None):
+    """One pass in a random order; returns the mean training loss and accuracy. progress: a tqdm bar or None;
+    average: a WeightAverage to update after every step, or None.
     Raises Diverged before a step on a loss that is not finite: that step would spread it to every weight."""
     order = rng.permutation(len(images))
     aug = config.augmentation
@@ -74,6 +76,8 @@ def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None
         model.backward(dout)
         # SDLM's eta is per pattern and the gradient a batch's mean: a batch steps as far as its patterns would.
         optimizer.step(model, lr * len(batch) if config.optimizer == "sdlm" else lr)
+        if average:
+            average.update(model)
         total_loss += loss * len(batch)
         correct += int((model.classes(out) == labels[batch]).sum())
         seen += len(batch)
@@ -85,12 +89,12 @@ def train_epoch(model, optimizer, images, labels, config, lr, rng, progress=None
     return total_loss / seen, correct / seen
 
 
-def check_finite(model, optimizer, test_loss):
+def check_finite(model, optimizer, average, test_loss):
     """Diverged unless everything the checkpoint is about to keep is finite. The last step of an
     epoch can overflow a weight with no batch left to show it in its loss."""
     if not np.isfinite(test_loss):
         raise Diverged("test loss %s after the last batch" % float(test_loss))
-    for name, value in list(model.named_params()) + sorted(optimizer.velocity.items()):
+    for name, value in list(model.named_params()) + sorted(optimizer.velocity.items()) + sorted(average.values.items()):
         if not np.isfinite(value).all():
             raise Diverged("%s not finite after the last batch" % name)
 
@@ -131,19 +135,7 @@ def resolve_run(args):
     return TrainConfig.from_flat(dict(saved, **explicit)), run_dir, checkpoint
 
 
-def negatives_per_epoch(config, train_count):
-    return int(round(config.negatives * train_count)) if config.model.reject else 0
-
-
-def with_negatives(images, labels, pool, count, rng):
-    """The training images followed by ``count`` non-digits drawn from the pool, labelled NOT_A_DIGIT."""
-    if not count:
-        return images, labels
-    picked = pool[rng.choice(len(pool), count, replace=False)]
-    return np.concatenate([images, picked]), np.concatenate([labels, np.full(count, NOT_A_DIGIT, labels.dtype)])
-
-
-def train_epochs(model, optimizer, rng, data, pool, config, history, progress, ctrl_c, args):
+def train_epochs(model, optimizer, average, rng, data, pool, config, history, progress, ctrl_c, args):
     from tqdm import tqdm
     (train_images, train_labels), (test_images, test_labels) = data
     extra = negatives_per_epoch(config, len(train_images))
@@ -160,9 +152,10 @@ def train_epochs(model, optimizer, rng, data, pool, config, history, progress, c
         images, labels = with_negatives(train_images, train_labels, pool, extra, rng)
         with tqdm(total=steps, desc="epoch %d/%d" % (epoch + 1, config.epochs), unit="batch",
                   file=sys.stderr, dynamic_ncols=True) as bar:
-            train_loss, train_acc = train_epoch(model, optimizer, images, labels, config, lr, rng, bar, ctrl_c)
-            test = evaluate(model, test_images, test_labels)
-            check_finite(model, optimizer, test["loss"])
+            train_loss, train_acc = train_epoch(model, optimizer, images, labels, config, lr, rng, bar, ctrl_c, average)
+            with average.applied(model):
+                test = evaluate(model, test_images, test_labels)
+            check_finite(model, optimizer, average, test["loss"])
             bar.set_postfix(loss="%.4f" % train_loss, acc="%.4f" % train_acc, test_acc="%.4f" % test["accuracy"])
         history.append({"epoch": epoch + 1, "lr": lr, "train_loss": round(train_loss, 6),
                         "train_accuracy": round(train_acc, 6), "test_loss": round(test["loss"], 6),
@@ -170,7 +163,7 @@ def train_epochs(model, optimizer, rng, data, pool, config, history, progress, c
         save_checkpoint(os.path.join(progress.run_dir, CHECKPOINT), model, optimizer,
                         {"config": dataclasses.asdict(config), "epoch": epoch + 1,
                          "rng": rng.bit_generator.state, "history": history,
-                         "data": args.data, "out": args.out})
+                         "data": args.data, "out": args.out}, average)
         progress.done = epoch + 1
         write_history(progress.run_dir, history)
 
@@ -181,19 +174,21 @@ def manifest_settings(config):
     return {name: value for name, value in config.flat().items() if name != "dtype"}
 
 
-def finish(model, history, test_data, config, progress, ctrl_c, args):
-    """Evaluate, plot and write the weights. Ctrl-C is still handled here: until the weights are in
-    place the checkpoint is all there is, and the message says how to finish from it."""
+def finish(model, average, history, test_data, config, progress, ctrl_c, args):
+    """Evaluate, plot and write the weights (their average, if the run keeps one). Ctrl-C is still handled
+    here: until the weights are in place the checkpoint is all there is, and the message says how to
+    finish from it."""
     progress.finishing = True
     run_dir = progress.run_dir
-    final = evaluate(model, *test_data)
+    with average.applied(model):
+        final = evaluate(model, *test_data)
     ctrl_c.check()
     plot_results(run_dir, history, final["confusion"])
     ctrl_c.check()
     replaced = os.path.join(run_dir, "replaced-weights")
     if os.path.exists(replaced):  # a second finish of the same run: keep the first replaced folder too
         replaced += time.strftime("-%Y%m%d-%H%M%S")
-    with ctrl_c.deferred():
+    with ctrl_c.deferred(), average.applied(model):
         save_weights(model, args.out, keep_previous_as=replaced, metadata={
             "test_accuracy": final["accuracy"],
             "test_correct": final["correct"],
@@ -226,11 +221,13 @@ def prepare(args, progress):
     init_seed, train_seed, pool_seed = np.random.SeedSequence(config.seed).spawn(3)
     model = LeNet5(config.model, np.random.default_rng(init_seed))
     optimizer = SDLM(config.sdlm_mu) if config.optimizer == "sdlm" else SGD(config.momentum, config.weight_decay)
+    average = WeightAverage(config.average)
     rng = np.random.default_rng(train_seed)
     history = []
     if checkpoint:
         model.set_params(checkpoint.params)
         optimizer.velocity = {k: v.astype(model.dtype) for k, v in checkpoint.velocity.items()}
+        average.values = {k: v.astype(model.dtype) for k, v in checkpoint.average.items()}
         rng.bit_generator.state = checkpoint.state["rng"]
         history, progress.done = checkpoint.state["history"], checkpoint.state["epoch"]
         progress.run_dir = run_dir
@@ -244,7 +241,7 @@ def prepare(args, progress):
     if extra:
         print("making %d non-digits for the 'not a digit' output" % (2 * extra), file=sys.stderr)
     pool = make_pool(train_images, 2 * extra, np.random.default_rng(pool_seed))
-    return config, model, optimizer, rng, data, pool, history
+    return config, model, optimizer, average, rng, data, pool, history
 
 
 def main(argv=None):
@@ -254,9 +251,9 @@ def main(argv=None):
     previous_handler = signal.signal(signal.SIGINT, ctrl_c)
     restore_handler = True
     try:
-        config, model, optimizer, rng, data, pool, history = prepare(args, progress)
-        train_epochs(model, optimizer, rng, data, pool, config, history, progress, ctrl_c, args)
-        finish(model, history, data[1], config, progress, ctrl_c, args)
+        config, model, optimizer, average, rng, data, pool, history = prepare(args, progress)
+        train_epochs(model, optimizer, average, rng, data, pool, config, history, progress, ctrl_c, args)
+        finish(model, average, history, data[1], config, progress, ctrl_c, args)
     except TrainError as exc:  # the project's own refusals; anything else is a bug and keeps its traceback
         cli.fail(str(exc))
     except (Interrupted, KeyboardInterrupt):
