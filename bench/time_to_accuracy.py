@@ -8,8 +8,8 @@ are train/run.py's own (training plus the test-set pass of each epoch); the star
 first epoch (reading MNIST, making the non-digits) is not in history.csv: time the whole command
 to see it. A resumed run's epochs count as if it had not stopped.
 """
-import argparse
 import csv
+import math
 import os
 import sys
 
@@ -26,12 +26,20 @@ def read_history(run_dir):
     try:
         with open(path, newline="") as fh:
             rows = list(csv.DictReader(fh))
-        out, total = [], 0.0
-        for row in rows:
-            total += float(row["seconds"])
-            out.append((int(row["epoch"]), float(row["test_accuracy"]), total))
-    except (OSError, KeyError, TypeError, ValueError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         sys.exit("error: %s: not a training history (%s)" % (path, exc))
+    out, total = [], 0.0
+    for number, row in enumerate(rows, 1):
+        try:
+            epoch, accuracy, seconds = int(row["epoch"]), float(row["test_accuracy"]), float(row["seconds"])
+        except (KeyError, TypeError, ValueError):   # a missing column, a short row, a word for a number
+            epoch = accuracy = seconds = None
+        if epoch != number or not (accuracy is not None and 0 <= accuracy <= 1) or not (
+                seconds is not None and math.isfinite(seconds) and seconds >= 0):
+            sys.exit("error: %s: not a training history (row %d is not epoch %d with a test accuracy in [0, 1] "
+                     "and its seconds)" % (path, number, number))
+        total += seconds
+        out.append((epoch, accuracy, total))
     if not out:
         sys.exit("error: %s: no epoch recorded yet" % path)
     return out
@@ -43,7 +51,7 @@ def first_reaching(history, target):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", nargs="?", help="a run folder (default: the newest in runs/)")
     parser.add_argument("--target", type=float, default=99.2, help="test accuracy in percent (default 99.2)")
     args = parser.parse_args()

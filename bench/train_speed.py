@@ -7,7 +7,8 @@ The same work on both sides, in one process: train/run.py's model (11 outputs) w
 connected (``--c3 paper``: Table I on both sides, PyTorch multiplying its C3 weights by the mask),
 ReLU as train/run.py trains (``--activation tanh``: the paper's scaled tanh 1.7159 tanh(2x/3) on both
 sides), 2x2 average subsampling times a trainable coefficient plus a bias per
-map, softmax cross-entropy, SGD with momentum 0.9, the same batch size (32), the same shuffled
+map, softmax cross-entropy, SGD with momentum 0.9 and no weight decay (PyTorch's would decay the biases
+too, ours does not), the same batch size (32), the same shuffled
 order, no augmentation, both starting from the same weights, 2 threads each (OpenBLAS and
 torch.set_num_threads). The NumPy side is train/run.py's own train_epoch; the PyTorch side is the
 same loop (gather, normalize, forward, loss, backward, step, count the right answers). Rounds

@@ -11,7 +11,9 @@ from train.average import WeightAverage
 from train.checkpoint import load_checkpoint, save_checkpoint
 from train.config import TrainConfig
 from train.errors import CheckpointError
-from train_helpers import SMALL, run
+from train.data import load_split
+from train.evaluate import evaluate
+from train_helpers import SMALL, history, run
 
 
 def set_all(model, value):
@@ -51,12 +53,11 @@ def test_applied_puts_the_average_in_and_the_own_weights_back_even_on_an_error()
 
 def test_decay_0_keeps_nothing_and_changes_nothing():
     model, average = LeNet5(), WeightAverage(0.0)
-    before = {name: p.copy() for name, p in model.named_params()}
     average.update(model)
     assert average.values == {}
     with average.applied(model):
         set_all(model, 7.0)   # what happens inside stays: there was nothing to swap back
-    assert all((p == 7.0).all() for _, p in model.named_params()) and before
+    assert all((p == 7.0).all() for _, p in model.named_params())
 
 
 def test_a_checkpoint_keeps_the_average_and_refuses_one_that_does_not_fit_its_config(tmp_path):
@@ -73,10 +74,10 @@ def test_a_checkpoint_keeps_the_average_and_refuses_one_that_does_not_fit_its_co
     for name, value in average.values.items():
         assert np.array_equal(loaded.average[name], value), name
     save_checkpoint(path, model, SGD(), dict(state, config=asdict(TrainConfig(average=0.0))), average)
-    with pytest.raises(CheckpointError, match="the averaged weights are unexpected"):
+    with pytest.raises(CheckpointError, match="it holds averaged weights but its config has average 0"):
         load_checkpoint(path)
     save_checkpoint(path, model, SGD(), dict(state, config=asdict(TrainConfig(average=0.5))), WeightAverage(0.5))
-    with pytest.raises(CheckpointError, match="the averaged weights are incomplete"):
+    with pytest.raises(CheckpointError, match="its averaged weights are incomplete"):
         load_checkpoint(path)
 
 
@@ -89,3 +90,12 @@ def test_a_run_writes_the_average_and_evaluates_it(tmp_path, mnist_dir):
     for name, value in written.items():
         assert np.array_equal(value, checkpoint.average[name]), name
     assert any(not np.array_equal(value, checkpoint.params[name]) for name, value in written.items())
+    # What the run evaluated, each epoch and at the end, is the average: the written weights' own figure.
+    model, manifest = load_weights(str(out))
+    images, labels = load_split(mnist_dir, "t10k")
+    result = evaluate(model, images[:300], labels[:300])
+    last = history(run_dir)[-1]
+    assert abs(result["loss"] - float(last["test_loss"])) < 1e-5 and manifest["test_correct"] == result["correct"]
+    raw = LeNet5(TrainConfig().model)
+    raw.set_params(checkpoint.params)
+    assert abs(evaluate(raw, images[:300], labels[:300])["loss"] - result["loss"]) > 1e-3   # not the last step's

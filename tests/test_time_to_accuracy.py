@@ -38,9 +38,16 @@ def test_bad_histories_and_targets_get_one_line(tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "history.csv").write_text("epoch,seconds\n1,x\n")
+    nan = write_history(tmp_path / "nan", [(0.98, 10), ("nan", 11)])
+    negative = write_history(tmp_path / "negative", [(0.98, -1)])
+    short = write_history(tmp_path / "short", [(0.98, 10)])
+    with open(short / "history.csv", "a") as fh:
+        fh.write("2,0.01\n")
     for args, expected in [((tmp_path / "none",), "not a training history"), ((empty,), "no epoch recorded yet"),
-                           ((broken,), "not a training history"),
-                           ((empty, "--target", "0"), "a percentage in (0, 100]")]:
+                           ((broken,), "row 1 is not epoch 1"), ((nan,), "row 2 is not epoch 2"),
+                           ((negative,), "row 1 is not"), ((short,), "row 2 is not"),
+                           ((empty, "--target", "0"), "a percentage in (0, 100]"),
+                           ((empty, "--target", "x"), "invalid float value")]:
         out = run(*args)
         assert out.returncode != 0 and len(out.stderr.strip().splitlines()) == 1, out.stderr
-        assert out.stderr.startswith("error: ") and expected in out.stderr, out.stderr
+        assert "error: " in out.stderr and expected in out.stderr, out.stderr

@@ -62,6 +62,8 @@ def test_a_checkpoint_config_is_nested_and_a_flat_one_from_before_is_converted()
     assert nested["model"]["init"] == "paper" and check_config(nested) == config
     old = {k: v for k, v in config.flat().items() if k != "dtype"}  # how runs wrote it before
     assert check_config(old) == config
+    older = {k: v for k, v in old.items() if k != "average"}  # before the weights' average
+    assert check_config(older) == dataclasses.replace(config, average=0.0)
 
 
 @pytest.mark.parametrize("edit,message", [

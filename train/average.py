@@ -41,9 +41,9 @@ class WeightAverage:
             return
         params = dict(model.named_params())
         own = {name: params[name].copy() for name in self.values}
-        for name, average in self.values.items():
-            np.copyto(params[name], average)
-        try:
+        try:   # the swap inside: a Ctrl-C halfway through it still gets the own weights back
+            for name, average in self.values.items():
+                np.copyto(params[name], average)
             yield model
         finally:
             for name, value in own.items():

@@ -128,7 +128,8 @@ def _check_arrays(arrays, config):
         raise CheckpointError("no parameter %s" % ", ".join(missing))
     # A run that averages has averaged every parameter by its first checkpoint; one that does not, none.
     if sorted(groups["average"]) != (sorted(shapes) if config.average else []):
-        raise CheckpointError("the averaged weights are %s" % ("incomplete" if config.average else "unexpected"))
+        raise CheckpointError("its averaged weights are incomplete" if config.average else
+                              "it holds averaged weights but its config has average 0")
     return groups["param"], groups["velocity"], groups["average"]
 
 

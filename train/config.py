@@ -1,8 +1,8 @@
 """How a model is trained: the settings, their allowed ranges, and the flags that set them.
 
 A TrainConfig holds the model's own ModelConfig and the augmentation's AugmentConfig rather than
-copies of their fields. Training has its own defaults for some of them (init "lecun", elastic
-distortion on), given here once. The flags are built from the fields; ``flat`` lists every setting
+copies of their fields. Training has its own defaults for some of them (ReLU, init "lecun", the "not
+a digit" output, elastic distortion on), given here once. The flags are built from the fields; ``flat`` lists every setting
 under its flag's name, which is also how a weights manifest records them.
 
 The ranges are used twice: to parse the flags, and to check the config stored in a checkpoint,
