@@ -22,15 +22,26 @@ def set_all(model, value):
 
 
 def test_the_average_of_three_steps_weighs_them_as_the_formula_says():
-    model, average, decay = LeNet5(), WeightAverage(0.9), 0.9
+    model, average = LeNet5(), WeightAverage(0.9)
     for value in (1.0, 2.0, 4.0):
         set_all(model, value)
         average.update(model)
-    # a1 = w1; a2 = d a1 + (1 - d) w2; a3 = d a2 + (1 - d) w3, written out:
-    expected = decay ** 2 * 1.0 + decay * (1 - decay) * 2.0 + (1 - decay) * 4.0
-    assert sorted(average.values) == sorted(dict(model.named_params()))
+    # a1 = w1; a_t = d_t a_(t-1) + (1 - d_t) w_t with the warm-up's d_2 = 3/12 and d_3 = 4/13 (both below 0.9):
+    expected = 4 / 13 * (3 / 12 * 1.0 + 9 / 12 * 2.0) + 9 / 13 * 4.0
+    assert sorted(average.values) == sorted(dict(model.named_params())) and average.steps == 3
     for name, value in average.values.items():
         np.testing.assert_allclose(value, expected, rtol=1e-6, err_msg=name)
+
+
+def test_after_the_warm_up_the_decay_is_the_one_asked_for():
+    model, average = LeNet5(), WeightAverage(0.9)
+    set_all(model, 1.0)
+    average.update(model)
+    average.steps = 1000     # (1 + t) / (10 + t) is 0.991 by now: the decay asked for is the smaller
+    set_all(model, 2.0)
+    average.update(model)
+    for name, value in average.values.items():
+        np.testing.assert_allclose(value, 0.9 * 1.0 + 0.1 * 2.0, rtol=1e-6, err_msg=name)
 
 
 def test_applied_puts_the_average_in_and_the_own_weights_back_even_on_an_error():
@@ -38,10 +49,10 @@ def test_applied_puts_the_average_in_and_the_own_weights_back_even_on_an_error()
     set_all(model, 2.0)
     average.update(model)
     set_all(model, 4.0)
-    average.update(model)   # the average is 3
+    average.update(model)   # the warm-up's d_2 = 3/12: the average is 2 / 4 + 4 * 3 / 4 = 3.5
     x = np.zeros((1, 1, 32, 32), np.float32)
     with average.applied(model):
-        assert all((p == 3.0).all() for _, p in model.named_params())
+        assert all((p == 3.5).all() for _, p in model.named_params())
         inside = model.predict_proba(x)
     assert all((p == 4.0).all() for _, p in model.named_params())
     assert not np.allclose(inside, model.predict_proba(x))   # the forward pass really read the average

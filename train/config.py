@@ -30,7 +30,7 @@ class TrainConfig:
     momentum: float = 0.9          # SGD momentum; 0 is plain SGD
     weight_decay: float = 0.0005   # L2 penalty on weights (not biases); SGD only. 0.0005 beat 0 and 0.001 on real handwriting
     average: float = 0.0           # evaluate and write a moving average of the weights, this decay per step
-                                   # (train/average.py); 0: the last step's. Off: not better on real handwriting (README)
+                                   # (train/average.py); 0: the last step's. Off: it read people worse (README)
     sdlm_mu: float = 0.02          # SDLM's mu: the step is lr / (mu + curvature)
     sdlm_patterns: int = 500       # training images SDLM estimates the curvature on, before each pass
     augment: bool = True           # distort each training image afresh every epoch, as `augmentation` says

@@ -123,6 +123,11 @@ def negatives_per_epoch(config, train_count):
     return int(round(config.negatives * train_count)) if config.model.reject else 0
 
 
+def steps_per_epoch(config, train_count):
+    """SGD steps in one epoch: the training images and the epoch's non-digits, in batches."""
+    return -(-(train_count + negatives_per_epoch(config, train_count)) // config.batch_size)
+
+
 def with_negatives(images, labels, pool, count, rng):
     """The training images followed by ``count`` non-digits drawn from the pool, labelled NOT_A_DIGIT."""
     if not count:

@@ -39,7 +39,7 @@ from train.errors import CheckpointError, TrainError  # noqa: E402
 from train.evaluate import evaluate  # noqa: E402
 from train.folders import check_out, claim_run_dir, refuse_taken  # noqa: E402
 from train.memory import keep_freed_memory  # noqa: E402
-from train.negatives import make_pool, negatives_per_epoch, with_negatives  # noqa: E402
+from train.negatives import make_pool, negatives_per_epoch, steps_per_epoch, with_negatives  # noqa: E402
 from train.plots import plot_results  # noqa: E402
 from train.stopping import CtrlC, Interrupted, Progress  # noqa: E402
 from train.styles import add_styles  # noqa: E402
@@ -139,7 +139,7 @@ def train_epochs(model, optimizer, average, rng, data, pool, config, history, pr
     from tqdm import tqdm
     (train_images, train_labels), (test_images, test_labels) = data
     extra = negatives_per_epoch(config, len(train_images))
-    steps = -(-(len(train_images) + extra) // config.batch_size)
+    steps = steps_per_epoch(config, len(train_images))
     for epoch in range(progress.done, config.epochs):
         progress.epoch = epoch
         ctrl_c.check()
@@ -228,6 +228,8 @@ def prepare(args, progress):
         model.set_params(checkpoint.params)
         optimizer.velocity = {k: v.astype(model.dtype) for k, v in checkpoint.velocity.items()}
         average.values = {k: v.astype(model.dtype) for k, v in checkpoint.average.items()}
+        # Every epoch takes the same number of steps: the average's warm-up goes on where it stopped.
+        average.steps = checkpoint.state["epoch"] * steps_per_epoch(config, len(train_images))
         rng.bit_generator.state = checkpoint.state["rng"]
         history, progress.done = checkpoint.state["history"], checkpoint.state["epoch"]
         progress.run_dir = run_dir
