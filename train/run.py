@@ -180,23 +180,23 @@ def finish(model, average, history, test_data, config, progress, ctrl_c, args):
     finish from it."""
     progress.finishing = True
     run_dir = progress.run_dir
-    with average.applied(model):
+    with average.applied(model):   # one swap: what is evaluated is what is written
         final = evaluate(model, *test_data)
-    ctrl_c.check()
-    plot_results(run_dir, history, final["confusion"])
-    ctrl_c.check()
-    replaced = os.path.join(run_dir, "replaced-weights")
-    if os.path.exists(replaced):  # a second finish of the same run: keep the first replaced folder too
-        replaced += time.strftime("-%Y%m%d-%H%M%S")
-    with ctrl_c.deferred(), average.applied(model):
-        save_weights(model, args.out, keep_previous_as=replaced, metadata={
-            "test_accuracy": final["accuracy"],
-            "test_correct": final["correct"],
-            "test_total": final["total"],
-            "per_class_accuracy": final["per_class_accuracy"],
-            "training": dict(manifest_settings(config), epochs_trained=len(history)),
-            "history": history,
-        })
+        ctrl_c.check()
+        plot_results(run_dir, history, final["confusion"])
+        ctrl_c.check()
+        replaced = os.path.join(run_dir, "replaced-weights")
+        if os.path.exists(replaced):  # a second finish of the same run: keep the first replaced folder too
+            replaced += time.strftime("-%Y%m%d-%H%M%S")
+        with ctrl_c.deferred():
+            save_weights(model, args.out, keep_previous_as=replaced, metadata={
+                "test_accuracy": final["accuracy"],
+                "test_correct": final["correct"],
+                "test_total": final["total"],
+                "per_class_accuracy": final["per_class_accuracy"],
+                "training": dict(manifest_settings(config), epochs_trained=len(history)),
+                "history": history,
+            })
     print("test accuracy %.4f (%d / %d); weights written to %s; logs and plots in %s"
           % (final["accuracy"], final["correct"], final["total"], args.out, run_dir))
     if os.path.exists(replaced):
