@@ -23,6 +23,8 @@ class AugmentConfig:
     shear: float = 0.0           # max slant either way: x moves by shear * (height above the centre)
     thickness: float = 0.0       # max dilation, in pixels of stroke width; erosion goes half as far (thin strokes vanish)
     squeeze: float = 0.0         # max squeeze: width times 1 + s and height divided by it, s either way (the paper's)
+    warp: float = 0.0            # max change of proportions: rows and columns of the 20x20 box are remapped by
+                                 # u -> u ** g (u in 0..1 across the box), g between 1 / (1 + warp) and 1 + warp
 
 
 def bilinear_sample(images, rows, cols):
@@ -108,6 +110,14 @@ def change_thickness(images, amount):
     return images + step * (target - images)
 
 
+def bend(coords, rng, warp, half=10.0):
+    """(N, H, W) coordinates about the centre -> the same with those inside +-half remapped by a power:
+    one random exponent per image, continuous at the box's edges, where the power leaves 0 and 1 alone."""
+    g = np.exp(rng.uniform(-np.log1p(warp), np.log1p(warp), len(coords)))[:, None, None]
+    u = np.clip((coords + half) / (2 * half), 0.0, 1.0)
+    return np.where(np.abs(coords) < half, u ** g * (2 * half) - half, coords)
+
+
 def augment(images, rng, config):
     """images (N, 28, 28) in [0, 255] -> distorted float32 copies (N, 28, 28)."""
     images = np.asarray(images, dtype=np.float32)
@@ -128,6 +138,8 @@ def augment(images, rng, config):
     if config.squeeze > 0:  # drawn only when asked for, so runs without it keep their random stream
         stretch = 1.0 + rng.uniform(-config.squeeze, config.squeeze, n)[:, None, None]
         out_r, out_c = out_r * stretch, out_c / stretch     # inverse mapping: read taller, draw wider
+    if config.warp > 0:   # a 9's loop small or large against its tail, a 2's bowl against its base
+        out_r, out_c = (bend(out_r, rng, config.warp), bend(out_c, rng, config.warp))
     src_r = cos[:, None, None] * out_r - sin[:, None, None] * out_c + centre_r
     src_c = sin[:, None, None] * out_r + cos[:, None, None] * out_c + centre_c
     if config.elastic_alpha > 0:

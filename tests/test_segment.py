@@ -286,3 +286,16 @@ def test_two_strokes_across_each_other_are_one_figure_not_two_digits(model):
     assert len(read(cross, model)[1]) == 1
     assert read(number("11"), model)[0] == "11"     # two 1s side by side still are
 
+
+
+def test_strokes_with_a_gap_between_them_in_x_are_not_one_candidate():
+    """The widest stretch of x between boxes that none of them covers, in any order; a run of primitives
+    leaving more than GAP of its height uncovered is not a candidate digit (a small 8 beside a 5)."""
+    assert segment.widest_gap([[0, 0, 1, 1], [1.5, 0, 2, 1]]) == pytest.approx(0.5)
+    assert segment.widest_gap([[2, 0, 3, 1], [0, 0, 2.5, 1], [4, 0, 5, 1]]) == pytest.approx(1.0)
+    assert segment.widest_gap([[0, 0, 3, 1], [1, 0, 2, 1]]) == 0.0
+    assert segment.widest_gap([[0, 0, 3, 1], [1, 0, 2, 1], [3.5, 0, 4, 1]]) == pytest.approx(0.5)   # inside another
+    near = np.array([[0.0, 0.0, 0.4, 1.0], [0.4 + 0.9 * segment.GAP, 0.0, 0.9, 1.0]])
+    far = np.array([[0.0, 0.0, 0.4, 1.0], [0.4 + 1.1 * segment.GAP, 0.0, 0.9, 1.0]])
+    assert (0, 2) in segment.candidate_pieces(near)[0]
+    assert segment.candidate_pieces(far)[0] == [(0, 1), (1, 2)]

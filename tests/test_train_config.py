@@ -24,7 +24,7 @@ def test_the_parts_are_the_model_and_augmentation_configs_with_trainings_default
     assert config.model == ModelConfig(activation="relu", init="lecun", reject=True) and ModelConfig().init == "paper"
     assert ModelConfig().activation == "tanh"   # the paper's, and what weights from before ReLU were
     assert not ModelConfig().reject  # weights from before the "not a digit" output still load
-    assert config.augmentation == AugmentConfig(elastic_alpha=2.0, shear=0.3, thickness=1.5)
+    assert config.augmentation == AugmentConfig(elastic_alpha=2.0, shear=0.3, thickness=1.5, warp=0.2)
     assert AugmentConfig().elastic_alpha == AugmentConfig().shear == AugmentConfig().thickness == 0
     assert not any(f.name in {g.name for g in dataclasses.fields(ModelConfig)} | {g.name for g in
                    dataclasses.fields(AugmentConfig)} for f in dataclasses.fields(TrainConfig))  # no copied field
@@ -43,11 +43,11 @@ def test_every_field_of_the_parts_has_its_flag_and_sets_that_field():
     args = build_parser().parse_args(["--init", "paper", "--activation", "tanh", "--c3-table", "full", "--rotate", "3",
                                       "--scale", "0.2", "--shift", "1", "--elastic-alpha", "0", "--elastic-sigma", "5",
                                       "--shear", "0.1", "--thickness", "0.5", "--no-reject", "--styles", "0.2",
-                                      "--negatives", "0.05", "--no-augment", "--epochs", "2"])
+                                      "--negatives", "0.05", "--no-augment", "--epochs", "2", "--warp", "0.4"])
     config = train_run.resolve_run(args)[0]
     assert config.model == ModelConfig(activation="tanh", c3_table="full", init="paper", reject=False)
     assert config.augmentation == AugmentConfig(rotate=3, scale=0.2, shift=1, elastic_alpha=0, elastic_sigma=5,
-                                                shear=0.1, thickness=0.5)
+                                                shear=0.1, thickness=0.5, warp=0.4)
     assert (config.augment, config.epochs, config.styles, config.negatives) == (False, 2, 0.2, 0.05)
     help_text = build_parser().format_help()
     flags = [name for name in TrainConfig().flat() if name != "dtype"]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lenet_py.augment import AugmentConfig, augment, change_thickness
+from lenet_py.augment import AugmentConfig, augment, bend, change_thickness
 from train.negatives import make_pool, pair
 from train.styles import add_styles
 
@@ -35,6 +35,19 @@ def test_shear_slants_a_vertical_bar():
     assert (slants > 0).any() and (slants < 0).any()              # both ways
     unchanged = augment(bar_image(), rng, AugmentConfig(rotate=0, scale=0, shift=0))[0]
     np.testing.assert_allclose(unchanged, bar_image()[0], atol=1e-3)
+
+
+class Highest:
+    """A stand-in for a Generator whose every uniform draw is the top of its range."""
+    def uniform(self, low, high, size):
+        return np.full(size, high, dtype=np.float64)
+
+
+def test_warp_remaps_the_box_by_a_power_and_leaves_its_edges_and_outside_alone():
+    coords = np.array([-12.0, -10.0, -5.0, 0.0, 5.0, 10.0, 12.0]).reshape(1, 1, 7)
+    # warp 1 at the top of its range: exponent 2; u = (c + 10) / 20 -> 20 u^2 - 10, by hand:
+    # -5 (u 0.25) -> -8.75, 0 (u 0.5) -> -5, 5 (u 0.75) -> 1.25
+    np.testing.assert_allclose(bend(coords, Highest(), 1.0)[0, 0], [-12, -10, -8.75, -5, 1.25, 10, 12])
 
 
 @pytest.fixture(scope="module")
