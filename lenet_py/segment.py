@@ -51,7 +51,7 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    one a 9), and of 1,000 numbers one (5245: 52615, now 5295).
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers (bench/numbers.py, today's weights),
-82.7% are read right and 93.8% of their digits; most errors are digits misread, not cuts (README,
+85.5% are read right and 94.5% of their digits; most errors are digits misread, not cuts (README,
 "Whole numbers"). Six digits take about 4 ms in CPython, 20 ms in the browser.
 """
 import collections
