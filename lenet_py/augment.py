@@ -5,6 +5,9 @@ Affine: a small rotation, scale, slant and shift about the image centre, resampl
 Elastic (optional, Simard et al. 2003): a random displacement field smoothed by a Gaussian.
 Thickness (optional): a fractional grey dilation or erosion, because people's pens are wider or
 narrower than the NIST writers' relative to their digits.
+Squeeze and warp (optional): one axis stretched against the other (the paper's), and the proportions
+within the digit bent by a power: people keep a digit's parts in less steady proportions than MNIST's
+writers (a 9's loop small against its tail, a 2's bowl large against its base).
 All randomness comes from the np.random.Generator passed in.
 """
 from dataclasses import dataclass
@@ -23,8 +26,9 @@ class AugmentConfig:
     shear: float = 0.0           # max slant either way: x moves by shear * (height above the centre)
     thickness: float = 0.0       # max dilation, in pixels of stroke width; erosion goes half as far (thin strokes vanish)
     squeeze: float = 0.0         # max squeeze: width times 1 + s and height divided by it, s either way (the paper's)
-    warp: float = 0.0            # max change of proportions: rows and columns of the 20x20 box are remapped by
-                                 # u -> u ** g (u in 0..1 across the box), g between 1 / (1 + warp) and 1 + warp
+    warp: float = 0.0            # max change of proportions: in the +-10 px window about the centre (where MNIST's
+                                 # 20x20 digit lies) rows and columns are remapped by u -> u ** g, u in 0..1 across
+                                 # it, g between 1 / (1 + warp) and 1 + warp, drawn apart for rows and columns
 
 
 def bilinear_sample(images, rows, cols):
@@ -112,7 +116,8 @@ def change_thickness(images, amount):
 
 def bend(coords, rng, warp, half=10.0):
     """(N, H, W) coordinates about the centre -> the same with those inside +-half remapped by a power:
-    one random exponent per image, continuous at the box's edges, where the power leaves 0 and 1 alone."""
+    one random exponent per image. The power leaves 0 and 1 alone, so the map is continuous at the
+    window's edges (not smooth: its slope jumps there); ink outside the window is moved, not bent."""
     g = np.exp(rng.uniform(-np.log1p(warp), np.log1p(warp), len(coords)))[:, None, None]
     u = np.clip((coords + half) / (2 * half), 0.0, 1.0)
     return np.where(np.abs(coords) < half, u ** g * (2 * half) - half, coords)

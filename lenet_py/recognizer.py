@@ -25,10 +25,11 @@ FEATURE_LAYERS = (
 
 
 # "Not sure" when the best digit's probability is below MIN_CONFIDENCE, or below NOT_A_DIGIT_WEIGHT
-# times the "not a digit" output's. Both were chosen for the shipped weights on the tuning writers of
-# the real handwriting (scripts/pendigits.py), never the held-out ones: of the pairs that refuse at
-# most 0.75% of those writers' digits (the page has answered "not sure" about half a point more often
-# than CPython), the one that refuses the most of scripts/nondigits.py (0.72% of digits, 70.1%).
+# times the "not a digit" output's. Chosen for the shipped weights: of the pairs that refuse at most
+# 0.75% of the tuning writers' digits (scripts/pendigits.py; not 1%, because the page has answered
+# "not sure" about half a point more often than CPython), the one that refuses the most of
+# scripts/nondigits.py. It refuses 0.72% of those digits and 70.1% of the non-digits; the held-out
+# writers' digits were not looked at, but the non-digit figures come from the set it was chosen on.
 MIN_CONFIDENCE = 0.3
 NOT_A_DIGIT_WEIGHT = 4.0
 

@@ -23,9 +23,9 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    a digit of several strokes (a 4, a 5 with a separate flag, a crossed 7) is a run of consecutive
    primitives, its strokes' centres lying within its own span, even when a stroke is added last.
 3. Candidates. Every run of 1..MAX_RUN consecutive primitives at most WIDEST times as wide as tall,
-   leaving no stretch of x wider than GAP of its height between its primitives, is a candidate digit, drawn as strokes_to_mnist draws a digit (``draw`` does the same arithmetic,
-   near the ink only and for all candidates at once, from paths thinned to about a point per pixel)
-   and recognised in one batched forward pass. A number's digits keep those images and probabilities
+   leaving no stretch of x wider than GAP of its height between its primitives, is a candidate
+   digit, drawn as strokes_to_mnist draws a digit (``draw`` does the same arithmetic, near the ink
+   only and for all candidates at once, from paths thinned to about a point per pixel) and recognised in one batched forward pass. A number's digits keep those images and probabilities
    (drawing them again exactly, as this did before, changed 34 of 3,000 numbers' readings, 3 fewer
    right, and took a quarter of the reading's time in the browser); a drawing read as one piece is drawn
    exactly as strokes_to_mnist draws it, so a digit alone gets the image and answer it gets drawn by itself.
@@ -67,7 +67,8 @@ from .strokes import EDGE, MIN_EXTENT, PEN, _STEP, _thin, check_strokes
 # Chosen on numbers composed of real pen digits (scripts/pendigits.py) of the tuning writers only.
 MAX_RUN = 4          # primitives in a candidate: 5 read no better and cost more
 GAP = 0.2            # a candidate's strokes leave no gap in x wider than this share of its height: a
-                     # digit's strokes overlap in x (of the 7,494 real digits, 2 leave a gap over 0.15)
+                     # digit's strokes overlap in x (the tuning writers' 2,499 digits leave at most 0.13).
+                     # A dot between two strokes splits their gap, so a run with one may span 2 x GAP.
 WIDEST = 2.0         # a run this many times wider than tall is two digits or more, never a candidate
 SHORT, HEIGHT_COST = 0.8, 4.0   # shorter than SHORT times the typical digit: a fragment
 WIDE, WIDTH_COST = 0.8, 4.0     # wider than WIDE times its height: two digits merged, or more
@@ -104,7 +105,7 @@ def _box(points):
 def widest_gap(rows):
     """Boxes [[x0, y0, x1, y1], ...] -> the widest stretch of x that lies between them and none covers."""
     gap, right = 0.0, None
-    for x0, _, x1, _ in sorted(rows):
+    for x0, _, x1, _ in sorted(rows, key=lambda row: row[0]):
         gap, right = (gap, x1) if right is None else (max(gap, x0 - right), max(right, x1))
     return gap
 
@@ -120,7 +121,7 @@ def candidate_pieces(boxes):
             a0, b0, a1, b1 = rows[j - 1]
             x0, y0, x1, y1 = min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1)
             height = max(y1 - y0, MIN_EXTENT)
-            if j - i == 1 or x1 - x0 <= WIDEST * height and widest_gap(rows[i:j]) <= GAP * height:
+            if j - i == 1 or (x1 - x0 <= WIDEST * height and widest_gap(rows[i:j]) <= GAP * height):
                 runs.append((i, j))
                 run_boxes.append((x0, y0, x1, y1))
     return runs, np.array(run_boxes, dtype=np.float64).reshape(-1, 4)

@@ -287,7 +287,6 @@ def test_two_strokes_across_each_other_are_one_figure_not_two_digits(model):
     assert read(number("11"), model)[0] == "11"     # two 1s side by side still are
 
 
-
 def test_strokes_with_a_gap_between_them_in_x_are_not_one_candidate():
     """The widest stretch of x between boxes that none of them covers, in any order; a run of primitives
     leaving more than GAP of its height uncovered is not a candidate digit (a small 8 beside a 5)."""

@@ -25,6 +25,7 @@ def test_the_parts_are_the_model_and_augmentation_configs_with_trainings_default
     assert ModelConfig().activation == "tanh"   # the paper's, and what weights from before ReLU were
     assert not ModelConfig().reject  # weights from before the "not a digit" output still load
     assert config.augmentation == AugmentConfig(elastic_alpha=2.0, shear=0.3, thickness=1.5, warp=0.2)
+    assert AugmentConfig().warp == 0   # the page's learning, and runs from before, distort without it
     assert AugmentConfig().elastic_alpha == AugmentConfig().shear == AugmentConfig().thickness == 0
     assert not any(f.name in {g.name for g in dataclasses.fields(ModelConfig)} | {g.name for g in
                    dataclasses.fields(AugmentConfig)} for f in dataclasses.fields(TrainConfig))  # no copied field
@@ -64,6 +65,8 @@ def test_a_checkpoint_config_is_nested_and_a_flat_one_from_before_is_converted()
     assert check_config(old) == config
     older = {k: v for k, v in old.items() if k != "average"}  # before the weights' average
     assert check_config(older) == dataclasses.replace(config, average=0.0)
+    nested["augmentation"].pop("warp")                                # nested, from before the warp
+    assert check_config(nested) == dataclasses.replace(config, augmentation=AugmentConfig(rotate=5, warp=0.0))
 
 
 @pytest.mark.parametrize("edit,message", [

@@ -43,11 +43,35 @@ class Highest:
         return np.full(size, high, dtype=np.float64)
 
 
+class Lowest:
+    """A stand-in for a Generator whose every uniform draw is the bottom of its range."""
+    def uniform(self, low, high, size):
+        return np.full(size, low, dtype=np.float64)
+
+
 def test_warp_remaps_the_box_by_a_power_and_leaves_its_edges_and_outside_alone():
     coords = np.array([-12.0, -10.0, -5.0, 0.0, 5.0, 10.0, 12.0]).reshape(1, 1, 7)
     # warp 1 at the top of its range: exponent 2; u = (c + 10) / 20 -> 20 u^2 - 10, by hand:
     # -5 (u 0.25) -> -8.75, 0 (u 0.5) -> -5, 5 (u 0.75) -> 1.25
     np.testing.assert_allclose(bend(coords, Highest(), 1.0)[0, 0], [-12, -10, -8.75, -5, 1.25, 10, 12])
+    # at the bottom: exponent 1/2, 20 sqrt(u) - 10: u 0.25 -> 0, u 0.5 -> 4.142, u 0.75 -> 7.321
+    np.testing.assert_allclose(bend(coords, Lowest(), 1.0)[0, 0], [-12, -10, 0, 4.1421356, 7.3205081, 10, 12])
+
+
+def test_warped_digits_keep_their_ink_and_no_warp_draws_nothing_more():
+    image = bar_image(rows=slice(14, 16), cols=slice(6, 22))    # a bar 2 rows high at the centre
+    config = AugmentConfig(rotate=0, scale=0, shift=0, warp=0.5)
+    rows = []
+    for seed in range(10):
+        out = augment(image, np.random.default_rng(seed), config)[0]
+        assert out.dtype == np.float32 and 0 <= out.min() and out.max() <= 255 + 1e-3   # bilinear rounding
+        rows.append((out.sum(axis=1) @ np.arange(28)) / out.sum())
+    assert np.ptp(rows) > 1.0                                    # the bar moves up or down with the bend
+    # warp 0 (the page's learning, runs from before it): one rotation, zoom and shift drawn, nothing more
+    plain, unwarped = np.random.default_rng(0), np.random.default_rng(0)
+    augment(image, unwarped, AugmentConfig(warp=0.0))
+    plain.uniform(size=1), plain.uniform(size=1), plain.uniform(size=(1, 2))
+    assert plain.random() == unwarped.random()
 
 
 @pytest.fixture(scope="module")

@@ -67,12 +67,12 @@ def test_the_not_a_digit_output_wins_over_every_digit():
 
 
 def test_a_digit_must_beat_the_not_a_digit_output_by_its_weight():
-    """8 at 0.82 * 0.8 = 0.66 beats 'not a digit' at 0.2, but not four times 0.2."""
+    """8 at 0.82 * 0.82 = 0.67 beats 'not a digit' at 0.18, but not four times 0.18 = 0.72."""
     digits = np.full(10, 0.02)
     digits[8] = 0.82
-    result = answer(with_not_digit(digits, 0.2))
+    result = answer(with_not_digit(digits, 0.18))
     assert result["digit"] is None and "not look like a digit" in result["reason"]
-    assert answer(with_not_digit(digits, 0.12))["digit"] == 8   # 0.82 * 0.88 = 0.72 > 4 * 0.12
+    assert answer(with_not_digit(digits, 0.16))["digit"] == 8   # 0.82 * 0.84 = 0.69 > 4 * 0.16 = 0.64
 
 
 def test_a_dot_is_unsure_whatever_the_model_says():

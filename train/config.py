@@ -171,6 +171,8 @@ def _flatten_saved(saved):
     for key, value in saved.items():
         if key not in PARTS:
             continue
+        if isinstance(value, dict):   # a part's fields newer than the checkpoint train as it did
+            value = dict({k: v for k, v in ADDED_LATER.items() if k in _names(PARTS[key])}, **value)
         if not isinstance(value, dict) or sorted(value) != sorted(_names(PARTS[key])):
             raise CheckpointError("config %s is not a table of %s" % (key, ", ".join(_names(PARTS[key]))))
         values.update(value)
