@@ -144,7 +144,7 @@ def augment(images, rng, config):
         stretch = 1.0 + rng.uniform(-config.squeeze, config.squeeze, n)[:, None, None]
         out_r, out_c = out_r * stretch, out_c / stretch     # inverse mapping: read taller, draw wider
     if config.warp > 0:   # a 9's loop small or large against its tail, a 2's bowl against its base
-        out_r, out_c = (bend(out_r, rng, config.warp), bend(out_c, rng, config.warp))
+        out_r, out_c = bend(out_r, rng, config.warp), bend(out_c, rng, config.warp)
     src_r = cos[:, None, None] * out_r - sin[:, None, None] * out_c + centre_r
     src_c = sin[:, None, None] * out_r + cos[:, None, None] * out_c + centre_c
     if config.elastic_alpha > 0:

@@ -25,7 +25,8 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
 3. Candidates. Every run of 1..MAX_RUN consecutive primitives at most WIDEST times as wide as tall,
    leaving no stretch of x wider than GAP of its height between its primitives, is a candidate
    digit, drawn as strokes_to_mnist draws a digit (``draw`` does the same arithmetic, near the ink
-   only and for all candidates at once, from paths thinned to about a point per pixel) and recognised in one batched forward pass. A number's digits keep those images and probabilities
+   only and for all candidates at once, from paths thinned to about a point per pixel) and
+   recognised in one batched forward pass. A number's digits keep those images and probabilities
    (drawing them again exactly, as this did before, changed 34 of 3,000 numbers' readings, 3 fewer
    right, and took a quarter of the reading's time in the browser); a drawing read as one piece is drawn
    exactly as strokes_to_mnist draws it, so a digit alone gets the image and answer it gets drawn by itself.

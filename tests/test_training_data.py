@@ -37,25 +37,22 @@ def test_shear_slants_a_vertical_bar():
     np.testing.assert_allclose(unchanged, bar_image()[0], atol=1e-3)
 
 
-class Highest:
-    """A stand-in for a Generator whose every uniform draw is the top of its range."""
-    def uniform(self, low, high, size):
-        return np.full(size, high, dtype=np.float64)
+class EdgeOfRange:
+    """A stand-in for a Generator whose every uniform draw is the top (or bottom) of its range."""
+    def __init__(self, top=True):
+        self.top = top
 
-
-class Lowest:
-    """A stand-in for a Generator whose every uniform draw is the bottom of its range."""
     def uniform(self, low, high, size):
-        return np.full(size, low, dtype=np.float64)
+        return np.full(size, high if self.top else low, dtype=np.float64)
 
 
 def test_warp_remaps_the_box_by_a_power_and_leaves_its_edges_and_outside_alone():
     coords = np.array([-12.0, -10.0, -5.0, 0.0, 5.0, 10.0, 12.0]).reshape(1, 1, 7)
     # warp 1 at the top of its range: exponent 2; u = (c + 10) / 20 -> 20 u^2 - 10, by hand:
     # -5 (u 0.25) -> -8.75, 0 (u 0.5) -> -5, 5 (u 0.75) -> 1.25
-    np.testing.assert_allclose(bend(coords, Highest(), 1.0)[0, 0], [-12, -10, -8.75, -5, 1.25, 10, 12])
+    np.testing.assert_allclose(bend(coords, EdgeOfRange(top=True), 1.0)[0, 0], [-12, -10, -8.75, -5, 1.25, 10, 12])
     # at the bottom: exponent 1/2, 20 sqrt(u) - 10: u 0.25 -> 0, u 0.5 -> 4.142, u 0.75 -> 7.321
-    np.testing.assert_allclose(bend(coords, Lowest(), 1.0)[0, 0], [-12, -10, 0, 4.1421356, 7.3205081, 10, 12])
+    np.testing.assert_allclose(bend(coords, EdgeOfRange(top=False), 1.0)[0, 0], [-12, -10, 0, 4.1421356, 7.3205081, 10, 12])
 
 
 def test_warped_digits_keep_their_ink_and_no_warp_draws_nothing_more():
