@@ -140,7 +140,7 @@ def check_manifest(manifest, path, dtype=None):
     except (TypeError, ValueError) as exc:
         raise WeightsError("%s: bad model config (%s)" % (path, exc))
     check_extras(manifest, path)
-    model = LeNet5(config)  # built once: its shapes are checked here, load_weights fills it
+    model = LeNet5.blank(config)  # built once: its shapes are checked here, load_weights fills it
     expected = model.param_shapes()
     listed = manifest["tensors"]
     missing = sorted(set(expected) - set(listed))

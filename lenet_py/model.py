@@ -63,6 +63,14 @@ class ModelConfig:
         return asdict(self)
 
 
+class _Zeros:
+    """Stands in for a Generator where every weight drawn will be overwritten."""
+
+    @staticmethod
+    def uniform(low, high, size):
+        return np.zeros(size)
+
+
 class LeNet5:
     """The network: ``forward`` gives logits, ``backward`` fills every layer's grads."""
 
@@ -85,6 +93,12 @@ class LeNet5:
             Dense("output", 84, self.config.outputs, rng, dtype, init=init),
         ]
         self.fast = FastNet(self)   # the fused chain forward and backward run; the layers hold the parameters
+
+    @classmethod
+    def blank(cls, config=None):
+        """A model with zero weights, to be filled from a weights folder: in the page, drawing the
+        random initial weights took longer than reading and checking the files."""
+        return cls(config, rng=_Zeros())
 
     @property
     def dtype(self):

@@ -54,7 +54,8 @@ class Recognizer:
     def __init__(self, model, manifest):
         self.model = model
         self.manifest = manifest
-        self.personalizer = None
+        self._personalizer = None
+        self._replay = None   # (npz path, seed) of the replay sample, read at the first correction
         # Corrections learned so far, counting those of the stored model this one was loaded from.
         self.corrections = int((manifest.get("personalised") or {}).get("corrections", 0))
 
@@ -81,10 +82,25 @@ class Recognizer:
     # ---- learning from corrections ----------------------------------------------------------------
 
     def use_replay(self, npz_path, seed=0):
-        """Load the MNIST replay sample (images, labels) that keeps learning from forgetting."""
-        with np.load(npz_path) as replay:
-            self.personalizer = Personalizer(self.model, replay["images"], replay["labels"],
-                                             rng=np.random.default_rng(seed))
+        """Learn with the MNIST replay sample (images, labels) at ``npz_path``, which keeps learning from
+        forgetting. It is read at the first correction, not here: the page is ready sooner, and most
+        visits teach nothing."""
+        self._replay = (npz_path, seed)
+        self._personalizer = None
+
+    @property
+    def personalizer(self):
+        """The Personalizer that learns from corrections (None before use_replay), made on first use."""
+        if self._personalizer is None and self._replay is not None:
+            npz_path, seed = self._replay
+            with np.load(npz_path) as replay:
+                self._personalizer = Personalizer(self.model, replay["images"], replay["labels"],
+                                                  rng=np.random.default_rng(seed))
+        return self._personalizer
+
+    @personalizer.setter
+    def personalizer(self, personalizer):
+        self._personalizer = personalizer
 
     def learn(self, strokes, label, features=False):
         """Learn that the drawing ``strokes`` is ``label``; returns the new prediction for the same drawing,

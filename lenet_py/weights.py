@@ -8,6 +8,7 @@ Loading checks everything the manifest promises and refuses a mismatch with a We
 message names the file and what is wrong. Saving is atomic: the files are written to a temporary
 folder beside the target and then renamed into place, so a crash never leaves a half-written folder.
 """
+import ast
 import hashlib
 import io
 import json
@@ -18,7 +19,6 @@ import tempfile
 import zipfile
 
 import numpy as np
-from numpy.lib import format as npy_format
 
 from .manifest import (FORMAT, FORMAT_VERSION, MANIFEST, WeightsError, check_manifest, open_regular,  # noqa: F401
                        read_manifest)
@@ -93,6 +93,38 @@ def save_weights(model, folder, metadata=None, keep_previous_as=None):
     return manifest
 
 
+NPY_MAGIC = b"\x93NUMPY"
+MAX_NPY_HEADER = 10000   # bytes; NumPy's own reader refuses longer headers too (its max_header_size)
+
+
+def read_npy_header(fh):
+    """(shape, fortran_order, dtype) of an open .npy file of format 1.0 or 2.0 (numpy.lib.format),
+    left at its data. The header is a Python dict literal, read here with ast.literal_eval; NumPy
+    1.17's reader runs the tokenizer over it first (for Python 2's long integers), which cost more
+    in the page than everything else in loading the weights. ValueError (or what literal_eval
+    raises) for anything but a header NumPy could have written."""
+    start = fh.read(8)
+    if len(start) < 8 or start[:6] != NPY_MAGIC:
+        raise ValueError("the file does not start with the .npy magic string")
+    if start[6:] not in (b"\x01\x00", b"\x02\x00"):
+        raise ValueError("format version %d.%d" % (start[6], start[7]))
+    width = 2 if start[6] == 1 else 4
+    length = int.from_bytes(fh.read(width), "little")
+    if length > MAX_NPY_HEADER:
+        raise ValueError("a header of %d bytes" % length)
+    text = fh.read(length)
+    if len(text) < length:
+        raise ValueError("the header is cut short")
+    header = ast.literal_eval(text.decode("latin1"))
+    if not isinstance(header, dict) or sorted(header) != ["descr", "fortran_order", "shape"]:
+        raise ValueError("the header is not a dict of descr, fortran_order and shape")
+    shape, fortran, descr = header["shape"], header["fortran_order"], header["descr"]
+    if (not isinstance(shape, tuple) or not all(type(n) is int and n >= 0 for n in shape)
+            or not isinstance(fortran, bool) or not isinstance(descr, str)):
+        raise ValueError("the header's shape, fortran_order or descr is not what NumPy writes")
+    return shape, fortran, np.dtype(descr)
+
+
 def read_npy(folder, file_name, shape, dtype, sha256, what):
     """One tensor file, checked against what the manifest promises: the .npy header's shape and dtype
     before any data is read, then the file's exact size, its sha256, and that every value is finite."""
@@ -100,13 +132,7 @@ def read_npy(folder, file_name, shape, dtype, sha256, what):
     fh, size = open_regular(folder, file_name, what)
     with fh:
         try:
-            version = npy_format.read_magic(fh)
-            if version == (1, 0):
-                header_shape, fortran, header_dtype = npy_format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                header_shape, fortran, header_dtype = npy_format.read_array_header_2_0(fh)
-            else:
-                raise ValueError("format version %d.%d" % version)
+            header_shape, fortran, header_dtype = read_npy_header(fh)
         except (ValueError, OSError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
             # MemoryError, RecursionError: Python 3.8's parser on a deeply nested header (the page)
             raise WeightsError("%s: not a readable .npy file (%s)" % (path, str(exc)[:120]))

@@ -119,6 +119,24 @@ def test_same_seed_same_model():
     assert not np.array_equal(a["c1.weight"], c["c1.weight"])
 
 
+@pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(reject=True, dtype="float64"),
+                                    ModelConfig(output="rbf", c3_table="full")], ids=["default", "reject", "rbf"])
+def test_a_blank_model_has_zeros_where_weights_are_drawn(config):
+    drawn = dict(LeNet5(config, np.random.default_rng(0)).named_params())
+    other = dict(LeNet5(config, np.random.default_rng(1)).named_params())
+    blank = dict(LeNet5.blank(config).named_params())
+    assert list(blank) == list(drawn)
+    zeroed = 0
+    for name, value in blank.items():
+        assert value.shape == drawn[name].shape and value.dtype == drawn[name].dtype, name
+        if np.array_equal(drawn[name], other[name]):     # not drawn (biases, S2 and S4's coefficients)
+            np.testing.assert_array_equal(value, drawn[name], err_msg=name)
+        else:
+            assert not value.any(), name
+            zeroed += 1
+    assert zeroed == (4 if config.output == "rbf" else 5)   # C1, C3, C5, F6 (and the output layer)
+
+
 @pytest.mark.parametrize("kwargs", [{"activation": "sigmoid"}, {"c3_table": "half"}, {"dtype": "float16"},
                                     {"init": "xavier"}])
 def test_bad_config_is_refused(kwargs):

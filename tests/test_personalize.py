@@ -101,3 +101,19 @@ def test_saved_and_exported_weights_load_in_cpython(recognizer, tmp_path):
     reloaded = Recognizer(model, manifest)
     np.testing.assert_allclose(reloaded.predict(strokes)["probabilities"], expected, atol=1e-7)
     assert reloaded.corrections == 1
+
+
+def test_the_replay_sample_is_read_at_the_first_correction_and_only_then(tmp_path, mnist_dir):
+    from train.data import load_split
+    images, labels = load_split(mnist_dir, "train")
+    path = tmp_path / "replay.npz"
+    recognizer = Recognizer.from_folder(os.path.join(REPO, "weights"))
+    with pytest.raises(RuntimeError, match="use_replay"):
+        recognizer.learn(stroked(7), 1)
+    recognizer.use_replay(str(path))             # not there yet: the page is ready before it is needed
+    assert recognizer.predict(stroked(7))["digit"] == 7
+    np.savez_compressed(str(path), images=images[:100], labels=labels[:100])
+    recognizer.learn(stroked(7), 1)
+    assert recognizer.personalizer.replay_images.shape == (100, 28, 28)
+    path.unlink()                                # read once: later corrections do not need the file
+    assert recognizer.learn(stroked(7), 1)["corrections"] == 2

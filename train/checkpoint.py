@@ -110,7 +110,7 @@ def _check_state(state):
 
 def _check_arrays(arrays, config):
     """(params, velocity, average) by name; CheckpointError unless they are exactly what the model holds, finite."""
-    shapes = LeNet5(config.model).param_shapes()
+    shapes = LeNet5.blank(config.model).param_shapes()
     groups = {"param": {}, "velocity": {}, "average": {}}
     for entry, value in arrays.items():
         group, _, name = entry.partition("/")
