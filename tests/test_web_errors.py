@@ -82,3 +82,29 @@ def test_the_worker_refuses_strokes_that_are_not_an_array_and_lenet_py_bad_point
     # NaN arrives as JSON null; lenet_py refuses it, and its one line is shown as a Python error.
     assert nan["ok"] is False and nan["error"] == "Python error: ValueError: stroke 0 is not a list of [x, y] numbers"
     assert fine["ok"] is True and fine["payload"]["digit"] == 1
+
+
+COUNT_WORKERS = """(() => {
+  const Original = window.Worker;
+  window.workersStarted = [];
+  window.Worker = function (url, options) {
+    window.workersStarted.push(String(url));
+    return new Original(url, options);
+  };
+})()"""
+
+
+def test_the_page_starts_one_worker_before_its_modules_and_uses_it(page, site):
+    page.add_init_script(COUNT_WORKERS)
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    assert page.evaluate("window.workersStarted") == ["worker.js"]     # early.js's, adopted by ModelClient
+    draw(page, DIGITS[4])
+    settle(page)
+    assert page.inner_text("[data-testid=prediction]") == "4"
+
+
+def test_a_worker_that_cannot_start_shows_an_error(page, site):
+    page.route("**/worker.js", lambda route: route.fulfill(status=404, body="not here"))
+    message = expect_error(page, site, "worker")
+    assert page.get_attribute("body", "data-state") == "error", message

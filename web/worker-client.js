@@ -23,7 +23,11 @@ const PAGE_DOWNLOADS = "page-downloads";  // the worker's name that tells it the
 //   "ready" {caption, corrections, notice, ...}, "fatal" {stage, message}, "notice" {message}.
 export class ModelClient {
   constructor(url = "worker.js") {
-    this.worker = new Worker(url, { name: PAGE_DOWNLOADS });
+    // The page's own worker was started by early.js, before this module loaded: adopted once.
+    const early = globalThis.lenetEarlyWorker;
+    const adopt = early && early.url === new URL(url, location.href).href;
+    if (adopt) delete globalThis.lenetEarlyWorker;
+    this.worker = adopt ? early.worker : new Worker(url, { name: PAGE_DOWNLOADS });
     this.step = { step: "runtime", state: "active" };
     this.counter = new globalThis.Counter(() => this.emit("progress", this.step), new URL(url, location.href).href);
     this.downloads = new globalThis.Downloads(this.counter);
@@ -33,6 +37,9 @@ export class ModelClient {
     this.pending = new Map();
     this.listeners = { progress: [], ready: [], fatal: [], notice: [] };
     this.worker.onmessage = (event) => this.receive(event.data);
+    // What it said meanwhile, once the page's listeners are on (after this task) and before anything it
+    // says later (a later task).
+    if (adopt) queueMicrotask(() => early.early.forEach((message) => this.receive(message)));
     this.worker.onerror = (event) => {
       event.preventDefault();
       this.emit("fatal", { stage: "worker", message: event.message || "the model's worker failed to start" });
