@@ -158,6 +158,7 @@ async function predictNow() {
 // ---- loading -----------------------------------------------------------------------------------
 
 const client = new ModelClient("worker.js");
+debug.progress = client.progressLog;  // for benchmarks: when each step started and ended
 const teaching = setUpTeaching({
   client, pad, debug, present, drawingChanged, selectedStrokes,
   several: () => Boolean(debug.lastResult && debug.lastResult.digits.length > 1),
