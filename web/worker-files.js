@@ -192,16 +192,67 @@ function unlessFailed(promise, downloads) {
   return Promise.race([promise, Promise.all(downloads).then(() => new Promise(() => {}))]);
 }
 
-// The runtime's files, by name, each handed to Pyodide when it asks; of(step): those of one step.
+// The runtime's files, by name, each handed to Pyodide when it asks; of(step): those of one step that
+// it cannot start without (the compiled modules, `bytecode`, it can).
 function runtimeFiles(files, setting) {
   const downloads = {};
   for (const name of setting.files) {
-    downloads[name] = files.get(setting.url + name, Object.assign({ handOver: true }, runtimeOptions(setting, name)));
+    const handOver = name !== setting.bytecode;
+    downloads[name] = files.get(setting.url + name, Object.assign({ handOver }, runtimeOptions(setting, name)));
     downloads[name].catch(() => {});  // reported by the step that needs the file
   }
-  const of = (step) => setting.files.filter((name) => runtimeOptions(setting, name).step === step).map((name) => downloads[name]);
-  return { files: downloads, of };
+  const of = (step) => setting.files.filter((name) => name !== setting.bytecode && runtimeOptions(setting, name).step === step)
+    .map((name) => downloads[name]);
+  return { files: downloads, of, bytecode: downloads[setting.bytecode] || Promise.reject(new Error("none in runtime.json")) };
 }
+
+// Pyodide 0.17 ships its modules as source, and Python compiles each as it first imports it: a second
+// or more of every start. scripts/bytecode.py compiled them ahead (`download`: its file); they are put
+// in place as the runtime's first step before Python starts (an Emscripten preRun, which may wait for
+// the download), through the runtime's module factory: pyodide.asm.js declares it as a global and
+// loadPyodide calls it by that name. Without the file, or with one that is not as it should be,
+// Python compiles as before; a compiled module is used only while its source's hash matches (PEP 552).
+function compiledModulesFirst(download) {
+  let create = null;
+  Object.defineProperty(self, "_createPyodideModule", {
+    configurable: true,
+    set(factory) { create = factory; },
+    get() {
+      return create && ((Module) => {
+        Module.preRun = [].concat(Module.preRun || [], () => {
+          Module.addRunDependency("compiled modules");
+          download.then(({ bytes }) => writeCompiled(Module.FS, bytes))
+            .catch((err) => console.warn("Python compiles its modules as it imports them: " + err.message))
+            .finally(() => Module.removeRunDependency("compiled modules"));
+        });
+        return create(Module);
+      });
+    },
+  });
+}
+
+// The file (see scripts/bytecode.py) -> its .pyc files, written into the file system `FS`; all of it
+// is checked before anything is written, as any download: only __pycache__ files of the library.
+function writeCompiled(FS, bytes) {
+  const length = bytes.byteLength >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : Infinity;
+  if (4 + length > bytes.byteLength) throw new Error("the compiled modules' file is cut short");
+  const { files } = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  let end = 4 + length;
+  for (const [path, size] of Array.isArray(files) ? files : [null]) {
+    if (typeof path !== "string" || !PYC.test(path) || !Number.isSafeInteger(size) || size < 0) {
+      throw new Error("the compiled modules' file lists " + JSON.stringify(path));
+    }
+    end += size;
+  }
+  if (end !== bytes.byteLength) throw new Error("the compiled modules' file is not as long as its list says");
+  let offset = 4 + length;
+  for (const [path, size] of files) {
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, bytes.subarray(offset, offset + size));
+    offset += size;
+  }
+}
+const PYC = /^\/lib\/python3\.[0-9]+\/([A-Za-z0-9_-]+\/)*__pycache__\/[A-Za-z0-9_]+\.cpython-3[0-9]+\.pyc$/;
 
 // The model's files: the lenet_py wheel ({name, bytes}), the weights' manifest and the replay sample.
 function modelFiles(files) {

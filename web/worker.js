@@ -53,6 +53,7 @@ async function boot() {
       throw new Error(`Python runtime not found at ${setting.url} (run scripts/setup.sh to install it; ${why})`);
     }
     await runtime.files["pyodide.asm.js"];  // loadPyodide's importScripts of it must find it here
+    compiledModulesFirst(runtime.bytecode);
     importScripts(base + "pyodide.js");
     pyodide = await unlessFailed(loadPyodide({ indexURL: base }), runtime.of("runtime"));
     FS = pyodide.FS || pyodide._module.FS;
@@ -164,7 +165,7 @@ def install_wheel(path):
     importlib.invalidate_caches()
     # Compiled now, while NumPy's files download, rather than when imported once NumPy is in: compiling
     # lenet_py's source was half of what the model's step cost. The standard modules it needs that NumPy
-    # does not, imported now for the same reason, have no compiled copies in the runtime either.
+    # does not are imported now for the same reason (compiled ahead, see compiledModulesFirst).
     import py_compile
     for name in wheel.namelist():
         if name.endswith(".py"):
@@ -181,33 +182,6 @@ function unpackLenetPy({ name, bytes }) {
   const refusal = pyodide.runPython(INSTALL_WHEEL);
   FS.unlink(path);
   if (refusal) throw new Error("lenet_py: " + refusal);
-}
-
-// A stored value comes from outside (browser storage anyone on this origin could have written): its
-// shape is checked here, its file names by lenet_py.manifest, and its contents by load_weights.
-// Returns {ok, summary} or {ok: false, error, invalid}; never throws. Only an invalid value is to be
-// dropped: any other failure (out of memory, say) may pass, and the user's corrections are kept.
-function loadStored(stored) {
-  let names;
-  try {
-    const files = stored && typeof stored === "object" ? stored.files : null;
-    if (!files || typeof files !== "object" || Array.isArray(files)) throw new Error("it is not a stored weights folder");
-    const checked = call({ type: "stored_names", names: Object.keys(files), folder: "/app/personal" });
-    if (!checked.ok) throw new Error(checked.error);
-    names = checked.files;
-    for (const name of names) {
-      if (!(files[name] instanceof ArrayBuffer)) throw new Error(`its file ${name} is not binary data`);
-    }
-  } catch (err) {
-    return { ok: false, error: cleanError(err), invalid: true };
-  }
-  try {
-    for (const name of names) FS.writeFile("/app/personal/" + name, new Uint8Array(stored.files[name]));
-    const loaded = call({ type: "load", folder: "/app/personal", replay: "/app/replay.npz" });
-    return Object.assign(loaded, { invalid: !loaded.ok });  // not ok: load_weights refused it
-  } catch (err) {
-    return { ok: false, error: cleanError(err), invalid: false };
-  }
 }
 
 // One request to lenet_py.worker_api.handle; see its docstring for the requests and answers.

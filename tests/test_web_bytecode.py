@@ -1,0 +1,127 @@
+"""The runtime's modules compiled ahead (scripts/bytecode.py): the page's Python runs them, and not a
+stale one, and a file that is not as it should be is refused whole without stopping the page.
+
+The modules here are made by the runtime's own Python (3.8, in Chromium), as scripts/bytecode.py makes
+them: NumPy's version module, compiled from a changed source, shows in the page's caption only if
+Python ran the compiled module rather than the source beside it.
+"""
+import os
+import shutil
+import struct
+
+import pytest
+
+from conftest import REPO, start_server
+from scripts.browser import LOAD_BARE_RUNTIME
+from scripts.bytecode import pack
+from scripts.setup_runtime import runtime_dir, runtime_setting
+
+VERSION_PY = "/lib/python3.8/site-packages/numpy/version.py"
+VERSION_PYC = "/lib/python3.8/site-packages/numpy/__pycache__/version.cpython-38.pyc"
+AHEAD = "1.17.5+ahead"  # the version the changed module says
+
+# A .pyc of numpy/version.py with `version` changed, checked against the hash of `hash_of` (PEP 552:
+# flags 3 = hash-based, checked) -> [list of byte values].
+CHANGED_PYC = r"""
+import importlib.util, marshal
+source = open(VERSION_PY, "rb").read()
+changed = source.replace(b"\nversion = '1.17.5'", b"\nversion = '%s'" % AHEAD.encode())
+assert changed != source
+code = compile(changed, VERSION_PY, "exec")
+hashed = {"source": source, "other": changed}[HASH_OF]
+list(importlib.util.MAGIC_NUMBER + (3).to_bytes(4, "little") + importlib.util.source_hash(hashed) + marshal.dumps(code))
+"""
+
+
+@pytest.fixture(scope="session")
+def changed_pycs(browser, site):
+    """{"source": a changed module that hashes as the real source, "other": one that does not}."""
+    context = browser.new_context(bypass_csp=True)  # the runtime needs eval
+    page = context.new_page()
+    page.goto(site + "runtime.json")
+    page.evaluate(LOAD_BARE_RUNTIME)
+    out = {}
+    for hash_of in ("source", "other"):
+        code = "VERSION_PY = %r\nAHEAD = %r\nHASH_OF = %r\n" % (VERSION_PY, AHEAD, hash_of) + CHANGED_PYC
+        out[hash_of] = bytes(page.evaluate("(code) => window.pyodide.runPython(code).toJs()", code))
+    context.close()
+    return out
+
+
+def site_with(tmp_path, content):
+    """A copy of the site whose compiled modules' file is `content` (None: no file); -> server, URL."""
+    web = tmp_path / "web"
+    shutil.copytree(os.path.join(REPO, "web"), str(web), ignore=shutil.ignore_patterns("runtime"))
+    setting = runtime_setting()
+    runtime = web / setting["url"]
+    runtime.mkdir(parents=True)
+    for name in os.listdir(runtime_dir()):
+        if name != setting["bytecode"]:
+            os.symlink(os.path.join(runtime_dir(), name), str(runtime / name))
+    if content is not None:
+        (runtime / setting["bytecode"]).write_bytes(content)
+    return start_server(web_dir=str(web))
+
+
+def numpy_shown(page, url, warnings):
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    page.goto(url)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    about = page.inner_text("#about")
+    return about.split("NumPy ")[1].split()[0].rstrip(".")
+
+
+@pytest.mark.parametrize("case, shown, warned", [
+    ("used", AHEAD, None),                         # the compiled module runs, not its source
+    ("stale", "1.17.5", None),                     # compiled from other source: Python compiles its own
+    ("outside", "1.17.5", "lists"),                # one path outside the library: none is written
+    ("cut short", "1.17.5", "not as long"),
+    ("absent", "1.17.5", "404"),
+])
+def test_the_page_runs_compiled_modules_only_when_they_are_right(page, tmp_path, changed_pycs, case, shown, warned):
+    good = changed_pycs["source"]
+    content = {
+        "used": pack("3.8.2", [[VERSION_PYC, good]]),
+        "stale": pack("3.8.2", [[VERSION_PYC, changed_pycs["other"]]]),
+        "outside": pack("3.8.2", [[VERSION_PYC, good], ["/app/weights/__pycache__/x.cpython-38.pyc", good]]),
+        "cut short": pack("3.8.2", [[VERSION_PYC, good]])[:-1],
+        "absent": None,
+    }[case]
+    server, url = site_with(tmp_path, content)
+    warnings = []
+    try:
+        assert numpy_shown(page, url, warnings) == shown
+    finally:
+        server.shutdown()
+    compiled = [w for w in warnings if "compiles its modules" in w]
+    if warned:
+        assert len(compiled) == 1 and warned in compiled[0], warnings
+    else:
+        assert compiled == [], warnings
+
+
+def test_the_shipped_file_holds_hash_checked_modules_of_the_library_only():
+    setting = runtime_setting()
+    path = os.path.join(runtime_dir(), setting["bytecode"])
+    if not os.path.isfile(path):
+        pytest.fail("%s is missing: scripts/setup_runtime.py writes it (it needs Chromium)" % path)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    import json
+    (length,) = struct.unpack("<I", data[:4])
+    header = json.loads(data[4:4 + length])
+    assert header["python"].startswith("3.8.")
+    offset = 4 + length
+    paths = []
+    for name, size in header["files"]:
+        pyc = data[offset:offset + size]
+        offset += size
+        assert pyc[:4] == (3413).to_bytes(2, "little") + b"\r\n", name   # Python 3.8's magic number
+        assert struct.unpack("<I", pyc[4:8])[0] == 3, name                # hash-based, checked
+        assert name.startswith("/lib/python3.8/") and "/__pycache__/" in name, name
+        paths.append(name)
+    assert offset == len(data)
+    assert len(paths) == len(set(paths))
+    for module in ("numpy/__pycache__/__init__", "numpy/core/__pycache__/multiarray", "__pycache__/dataclasses",
+                   "__pycache__/zipfile", "asyncio/__pycache__/base_events"):  # NumPy, lenet_py, the worker, Pyodide
+        assert any(module + ".cpython-38.pyc" in name for name in paths), module
