@@ -68,7 +68,7 @@ def main():
             shutil.copy2(src, dst)
         sizes[name] = os.path.getsize(dst)
     if generated:  # after the rest: it is compiled by the runtime just copied
-        report = bytecode.write(target, generated)
+        report = bytecode.write(target, generated, copied)
         if os.path.isfile(os.path.join(target, generated)):
             sizes[generated] = os.path.getsize(os.path.join(target, generated))
     # Copies of package files no longer listed (micropip's, say) would be served and cached for nothing.

@@ -1,5 +1,6 @@
-"""The runtime's modules compiled ahead (scripts/bytecode.py): the page's Python runs them, and not a
-stale one, and a file that is not as it should be is refused whole without stopping the page.
+"""The runtime's modules compiled ahead (scripts/bytecode.py): the page's Python runs them, the shipped
+ones included, and not a stale one; a file that is not as it should be is refused whole (nothing of it
+written) without stopping the page.
 
 The modules here are made by the runtime's own Python (3.8, in Chromium), as scripts/bytecode.py makes
 them: NumPy's version module, compiled from a changed source, shows in the page's caption only if
@@ -58,7 +59,9 @@ def site_with(tmp_path, content):
     for name in os.listdir(runtime_dir()):
         if name != setting["bytecode"]:
             os.symlink(os.path.join(runtime_dir(), name), str(runtime / name))
-    if content is not None:
+    if content == "shipped":
+        os.symlink(os.path.join(runtime_dir(), setting["bytecode"]), str(runtime / setting["bytecode"]))
+    elif content is not None:
         (runtime / setting["bytecode"]).write_bytes(content)
     return start_server(web_dir=str(web))
 
@@ -67,6 +70,8 @@ def numpy_shown(page, url, warnings):
     page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     page.goto(url)
     page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    last = page.evaluate("window.lenetDebug.progress[window.lenetDebug.progress.length - 1]")
+    assert last["loaded"] == last["total"], last  # a file that did not come counts as what came of it
     about = page.inner_text("#about")
     return about.split("NumPy ")[1].split()[0].rstrip(".")
 
@@ -77,6 +82,7 @@ def numpy_shown(page, url, warnings):
     ("outside", "1.17.5", "lists"),                # one path outside the library: none is written
     ("cut short", "1.17.5", "not as long"),
     ("absent", "1.17.5", "404"),
+    ("shipped", "1.17.5", None),                   # the setup's file: every module of it taken
 ])
 def test_the_page_runs_compiled_modules_only_when_they_are_right(page, tmp_path, changed_pycs, case, shown, warned):
     good = changed_pycs["source"]
@@ -86,6 +92,7 @@ def test_the_page_runs_compiled_modules_only_when_they_are_right(page, tmp_path,
         "outside": pack("3.8.2", [[VERSION_PYC, good], ["/app/weights/__pycache__/x.cpython-38.pyc", good]]),
         "cut short": pack("3.8.2", [[VERSION_PYC, good]])[:-1],
         "absent": None,
+        "shipped": "shipped",
     }[case]
     server, url = site_with(tmp_path, content)
     warnings = []
@@ -93,11 +100,63 @@ def test_the_page_runs_compiled_modules_only_when_they_are_right(page, tmp_path,
         assert numpy_shown(page, url, warnings) == shown
     finally:
         server.shutdown()
+        server.server_close()
     compiled = [w for w in warnings if "compiles its modules" in w]
     if warned:
         assert len(compiled) == 1 and warned in compiled[0], warnings
     else:
         assert compiled == [], warnings
+
+
+# writeCompiled (web/worker-files.js) with a file system that records what is written.
+WRITE_COMPILED = """(bytes) => {
+  const written = [];
+  const FS = { mkdirTree: (dir) => written.push(['dir', dir]), writeFile: (path, data) => written.push([path, Array.from(data)]) };
+  try {
+    return { count: writeCompiled(FS, new Uint8Array(bytes)), written };
+  } catch (err) {
+    return { error: err.message, written };
+  }
+}"""
+
+
+def test_write_compiled_writes_every_file_of_a_good_one(page, site):
+    page.goto(site + "runtime.json")
+    page.add_script_tag(url="/worker-files.js")
+    pyc2 = VERSION_PYC.replace("version", "_globals")
+    out = page.evaluate(WRITE_COMPILED, list(pack("3.8.2", [[VERSION_PYC, b"one"], [pyc2, b"two!"]])))
+    assert out == {"count": 2, "written": [["dir", VERSION_PYC.rsplit("/", 1)[0]], [VERSION_PYC, list(b"one")],
+                                           ["dir", pyc2.rsplit("/", 1)[0]], [pyc2, list(b"two!")]]}
+
+
+def _raw(header, body=b""):
+    text = header.encode() if isinstance(header, str) else header
+    return struct.pack("<I", len(text)) + text + body
+
+
+GOOD = [VERSION_PYC, b"good"]  # first in a bad file: not written either
+
+
+@pytest.mark.parametrize("content, why", [
+    (pack("3.8.2", [GOOD, ["/lib/python3.8/../../app/__pycache__/x.cpython-38.pyc", b"x"]]), "lists"),
+    (pack("3.8.2", [GOOD, ["/lib/python3.8/__pycache__/x.cpython-38.pyc/../../../app/y", b"x"]]), "lists"),
+    (pack("3.8.2", [GOOD, ["/lib/python3.8/os.py", b"x"]]), "lists"),                      # not a compiled module
+    (pack("3.8.2", [GOOD, ["/app/weights/__pycache__/x.cpython-38.pyc", b"x"]]), "lists"),  # outside the library
+    (_raw('{"files": [["%s", 4], ["%s", -1]]}' % (VERSION_PYC, VERSION_PYC), b"good"), "lists"),
+    (_raw('{"files": [["%s", 4], ["%s", 1.5]]}' % (VERSION_PYC, VERSION_PYC), b"goodxx"), "lists"),
+    (_raw('{"files": [["%s", 4], ["%s"]]}' % (VERSION_PYC, VERSION_PYC), b"good"), "lists"),
+    (_raw('{"files": {}}'), "no list"),
+    (_raw('{"files": [['), "JSON"),
+    (pack("3.8.2", [GOOD]) + b"!", "not as long"),
+    (pack("3.8.2", [GOOD])[:-1], "not as long"),
+    (struct.pack("<I", 1000) + b"{}", "cut short"),
+    (b"\x01", "cut short"),
+])
+def test_write_compiled_refuses_a_bad_file_whole(page, site, content, why):
+    page.goto(site + "runtime.json")
+    page.add_script_tag(url="/worker-files.js")
+    out = page.evaluate(WRITE_COMPILED, list(content))
+    assert out["written"] == [] and why in out["error"], out
 
 
 def test_the_shipped_file_holds_hash_checked_modules_of_the_library_only():

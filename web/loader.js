@@ -63,7 +63,15 @@ class Counter {
     }
   }
 
-  async download(url, entry, what) {
+  // A download that fails counts what arrived: the page may go on without it (the compiled modules).
+  download(url, entry, what) {
+    return this.fetchCounted(url, entry, what).catch((err) => {
+      if (entry.total !== entry.loaded) this.declare(entry, entry.loaded);
+      throw err;
+    });
+  }
+
+  async fetchCounted(url, entry, what) {
     let response;
     try {
       response = await this.fetch(this.key(url), { cache: "no-cache" });

@@ -203,30 +203,34 @@ function runtimeFiles(files, setting) {
   }
   const of = (step) => setting.files.filter((name) => name !== setting.bytecode && runtimeOptions(setting, name).step === step)
     .map((name) => downloads[name]);
-  return { files: downloads, of, bytecode: downloads[setting.bytecode] || Promise.reject(new Error("none in runtime.json")) };
+  const bytecode = downloads[setting.bytecode] || Promise.reject(new Error("runtime.json names no such file"));
+  bytecode.catch(() => {});  // said when Python starts
+  return { files: downloads, of, bytecode };
 }
 
 // Pyodide 0.17 ships its modules as source, and Python compiles each as it first imports it: a second
 // or more of every start. scripts/bytecode.py compiled them ahead (`download`: its file); they are put
-// in place as the runtime's first step before Python starts (an Emscripten preRun, which may wait for
+// in place as the runtime's first step before Python starts (an Emscripten preRun, which waits for
 // the download), through the runtime's module factory: pyodide.asm.js declares it as a global and
 // loadPyodide calls it by that name. Without the file, or with one that is not as it should be,
 // Python compiles as before; a compiled module is used only while its source's hash matches (PEP 552).
 function compiledModulesFirst(download) {
-  let create = null;
+  const withFiles = (create) => (Module) => {
+    Module.preRun = [].concat(Module.preRun || [], () => {
+      Module.addRunDependency("compiled modules");
+      download.then(({ bytes }) => writeCompiled(Module.FS, bytes))
+        .catch((err) => console.warn("Python compiles its modules as it imports them: " + err.message))
+        .finally(() => {
+          download = null;  // the bytes: the file system has its copies
+          Module.removeRunDependency("compiled modules");
+        });
+    });
+    return create(Module);
+  };
   Object.defineProperty(self, "_createPyodideModule", {
     configurable: true,
-    set(factory) { create = factory; },
-    get() {
-      return create && ((Module) => {
-        Module.preRun = [].concat(Module.preRun || [], () => {
-          Module.addRunDependency("compiled modules");
-          download.then(({ bytes }) => writeCompiled(Module.FS, bytes))
-            .catch((err) => console.warn("Python compiles its modules as it imports them: " + err.message))
-            .finally(() => Module.removeRunDependency("compiled modules"));
-        });
-        return create(Module);
-      });
+    set(create) {  // pyodide.asm.js's `var _createPyodideModule = ...`: from now on a plain global again
+      Object.defineProperty(self, "_createPyodideModule", { value: withFiles(create), writable: true, configurable: true });
     },
   });
 }
@@ -237,10 +241,12 @@ function writeCompiled(FS, bytes) {
   const length = bytes.byteLength >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : Infinity;
   if (4 + length > bytes.byteLength) throw new Error("the compiled modules' file is cut short");
   const { files } = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  if (!Array.isArray(files)) throw new Error("the compiled modules' file has no list of files");
   let end = 4 + length;
-  for (const [path, size] of Array.isArray(files) ? files : [null]) {
+  for (const entry of files) {
+    const [path, size] = Array.isArray(entry) && entry.length === 2 ? entry : [];
     if (typeof path !== "string" || !PYC.test(path) || !Number.isSafeInteger(size) || size < 0) {
-      throw new Error("the compiled modules' file lists " + JSON.stringify(path));
+      throw new Error("the compiled modules' file lists " + JSON.stringify(entry));
     }
     end += size;
   }
@@ -251,7 +257,9 @@ function writeCompiled(FS, bytes) {
     FS.writeFile(path, bytes.subarray(offset, offset + size));
     offset += size;
   }
+  return files.length;
 }
+// scripts/bytecode.py refuses to write a file with any other name: the page would refuse it whole.
 const PYC = /^\/lib\/python3\.[0-9]+\/([A-Za-z0-9_-]+\/)*__pycache__\/[A-Za-z0-9_]+\.cpython-3[0-9]+\.pyc$/;
 
 // The model's files: the lenet_py wheel ({name, bytes}), the weights' manifest and the replay sample.

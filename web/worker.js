@@ -71,7 +71,8 @@ async function boot() {
     unpacked.catch(() => {});  // reported by the model's step
     await numpyLoaded;
     try {
-      pyodide.runPython("import numpy");
+      // A folder of compiled modules alone (compiledModulesFirst) would import as an empty namespace package.
+      pyodide.runPython("import numpy\nif getattr(numpy, '__file__', None) is None: raise ImportError('NumPy is not installed')");
     } catch (err) {
       throw new Error(`NumPy did not load from ${setting.url} (${packageErrors.join("; ") || cleanError(err)})`);
     }
