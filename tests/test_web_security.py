@@ -176,6 +176,8 @@ def test_garbage_in_browser_storage_is_dropped_with_a_notice(app, kind):
     notice = app.inner_text("[data-testid=notice]")
     assert "dropped" in notice and "shipped model is in use" in notice, notice
     assert app.is_hidden("[data-testid=error]") and app.is_hidden("[data-testid=personal]")
+    if kind != "string":
+        return  # every kind took the branch that drops it (its notice says so); the rest once, for time
     draw(app, DIGITS[1])
     settle(app)
     assert app.inner_text("[data-testid=prediction]") == "1"
