@@ -6,16 +6,16 @@ The modules here are made by the runtime's own Python (3.8, in Chromium), as scr
 them: NumPy's version module, compiled from a changed source, shows in the page's caption only if
 Python ran the compiled module rather than the source beside it.
 """
+import json
 import os
-import shutil
 import struct
 
 import pytest
 
-from conftest import REPO, start_server
 from scripts.browser import LOAD_BARE_RUNTIME
 from scripts.bytecode import pack
 from scripts.setup_runtime import runtime_dir, runtime_setting
+from web_helpers import broken_site
 
 VERSION_PY = "/lib/python3.8/site-packages/numpy/version.py"
 VERSION_PYC = "/lib/python3.8/site-packages/numpy/__pycache__/version.cpython-38.pyc"
@@ -49,21 +49,16 @@ def changed_pycs(browser, site):
     return out
 
 
-def site_with(tmp_path, content):
-    """A copy of the site whose compiled modules' file is `content` (None: no file); -> server, URL."""
-    web = tmp_path / "web"
-    shutil.copytree(os.path.join(REPO, "web"), str(web), ignore=shutil.ignore_patterns("runtime"))
-    setting = runtime_setting()
-    runtime = web / setting["url"]
-    runtime.mkdir(parents=True)
-    for name in os.listdir(runtime_dir()):
-        if name != setting["bytecode"]:
-            os.symlink(os.path.join(runtime_dir(), name), str(runtime / name))
-    if content == "shipped":
-        os.symlink(os.path.join(runtime_dir(), setting["bytecode"]), str(runtime / setting["bytecode"]))
-    elif content is not None:
-        (runtime / setting["bytecode"]).write_bytes(content)
-    return start_server(web_dir=str(web))
+def with_compiled(content):
+    """A break_runtime (web_helpers.broken_site) putting `content` in place of the compiled modules'
+    file (None: no file, "shipped": the setup's own)."""
+    def change(runtime):
+        path = runtime / runtime_setting()["bytecode"]
+        if content != "shipped":
+            path.unlink()
+            if content is not None:
+                path.write_bytes(content)
+    return change
 
 
 def numpy_shown(page, url, warnings):
@@ -94,13 +89,9 @@ def test_the_page_runs_compiled_modules_only_when_they_are_right(page, tmp_path,
         "absent": None,
         "shipped": "shipped",
     }[case]
-    server, url = site_with(tmp_path, content)
     warnings = []
-    try:
+    with broken_site(tmp_path, break_runtime=with_compiled(content)) as url:
         assert numpy_shown(page, url, warnings) == shown
-    finally:
-        server.shutdown()
-        server.server_close()
     compiled = [w for w in warnings if "compiles its modules" in w]
     if warned:
         assert len(compiled) == 1 and warned in compiled[0], warnings
@@ -166,7 +157,6 @@ def test_the_shipped_file_holds_hash_checked_modules_of_the_library_only():
         pytest.fail("%s is missing: scripts/setup_runtime.py writes it (it needs Chromium)" % path)
     with open(path, "rb") as fh:
         data = fh.read()
-    import json
     (length,) = struct.unpack("<I", data[:4])
     header = json.loads(data[4:4 + length])
     assert header["python"].startswith("3.8.")

@@ -26,8 +26,9 @@ SCRIBBLE = [[(0.1 + 0.1 * i, 0.3 if i % 2 else 0.7) for i in range(9)]]
 
 
 @contextlib.contextmanager
-def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=False):
-    """Serve a copy of the site with something broken; yields its URL."""
+def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=False, break_runtime=None):
+    """Serve a copy of the site with something broken; yields its URL. break_runtime(folder) gets the
+    runtime's folder of the copy, its files linked to the real ones, to change."""
     weights = tmp_path / "weights"
     shutil.copytree(os.path.join(REPO, "weights"), str(weights))
     if break_weights:
@@ -38,9 +39,16 @@ def broken_site(tmp_path, break_weights=None, break_lenet=None, drop_runtime=Fal
         shutil.copytree(os.path.join(REPO, "lenet_py"), str(lenet), ignore=shutil.ignore_patterns("__pycache__"))
         break_lenet(lenet)
     web = None
-    if drop_runtime:
+    if drop_runtime or break_runtime:
         web = tmp_path / "web"
         shutil.copytree(os.path.join(REPO, "web"), str(web), ignore=shutil.ignore_patterns("runtime"))
+    if break_runtime:
+        from scripts.setup_runtime import runtime_dir, runtime_setting
+        runtime = web / runtime_setting()["url"]
+        runtime.mkdir(parents=True)
+        for name in os.listdir(runtime_dir()):
+            os.symlink(os.path.join(runtime_dir(), name), str(runtime / name))
+        break_runtime(runtime)
     server, url = start_server(weights_dir=str(weights), lenet_dir=str(lenet) if lenet else None,
                                web_dir=str(web) if web else None)
     try:

@@ -196,13 +196,13 @@ function unlessFailed(promise, downloads) {
 // it cannot start without (the compiled modules, `bytecode`, it can).
 function runtimeFiles(files, setting) {
   const downloads = {};
+  const pyodides = setting.files.filter((name) => name !== setting.bytecode);  // the files Pyodide asks for
   for (const name of setting.files) {
-    const handOver = name !== setting.bytecode;
+    const handOver = pyodides.includes(name);
     downloads[name] = files.get(setting.url + name, Object.assign({ handOver }, runtimeOptions(setting, name)));
     downloads[name].catch(() => {});  // reported by the step that needs the file
   }
-  const of = (step) => setting.files.filter((name) => name !== setting.bytecode && runtimeOptions(setting, name).step === step)
-    .map((name) => downloads[name]);
+  const of = (step) => pyodides.filter((name) => runtimeOptions(setting, name).step === step).map((name) => downloads[name]);
   const bytecode = downloads[setting.bytecode] || Promise.reject(new Error("runtime.json names no such file"));
   bytecode.catch(() => {});  // said when Python starts
   return { files: downloads, of, bytecode };
