@@ -99,6 +99,20 @@ def test_the_page_runs_compiled_modules_only_when_they_are_right(page, tmp_path,
         assert compiled == [], warnings
 
 
+def test_the_page_starts_without_a_compiled_modules_file_that_never_comes(page, site):
+    """A download that stalls (the request never answered) is given up a few seconds after the runtime
+    is in: Python compiles its modules, as without the file."""
+    stalled = []
+    page.route("**/" + runtime_setting()["bytecode"], lambda route: stalled.append(route.request.url))
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    page.goto(site)
+    page.wait_for_selector("body[data-state=ready]", timeout=60000)
+    assert stalled, "the compiled modules were not asked for"
+    assert any("compiles its modules" in w and "not there" in w for w in warnings), warnings
+    assert page.inner_text("#about").split("NumPy ")[1].startswith("1.17.5")
+
+
 # writeCompiled (web/worker-files.js) with a file system that records what is written.
 WRITE_COMPILED = """(bytes) => {
   const written = [];
