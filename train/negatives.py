@@ -8,8 +8,6 @@ only a threshold. Three kinds, all from MNIST's training images or random number
   frame as one drawing; what a person writing "47" on a one-digit pad makes;
 - scribbles: one to three random smooth pen paths (a random walk whose heading drifts);
 - polylines: random straight-sided shapes with five or more corners, open or closed;
-- polygons: closed convex shapes of three to five straight sides (a triangle, a square, a diamond),
-  what people draw when they try a shape; their sharp corners tell them from a 0's round ink;
 - glyphs: three to five lines, arcs and loops, most of them starting on one drawn before, the way
   letters, symbols and doodles are built. Digits are built the same way from one or two such
   parts, so a glyph has at least three.
@@ -23,8 +21,8 @@ from lenet_py.model import NOT_A_DIGIT
 from lenet_py.preprocess import EmptyDrawing, canvas_to_mnist
 from lenet_py.strokes import strokes_to_mnist
 
-KINDS = ("pair", "scribble", "polyline", "glyph", "polygon")
-SHARES = (0.35, 0.2, 0.15, 0.2, 0.1)  # how the pool is split between the kinds
+KINDS = ("pair", "scribble", "polyline", "glyph")
+SHARES = (0.35, 0.2, 0.2, 0.25)  # how the pool is split between the kinds
 INK = 64                       # brighter than this (0..255) counts as ink when cropping a digit
 
 
@@ -72,15 +70,6 @@ def polyline(rng):
     return [corners]
 
 
-def polygon(rng):
-    """A closed convex shape of 3 to 5 straight sides, its corners spread round a random ellipse, as one stroke."""
-    corners = int(rng.integers(3, 6))
-    angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * (np.arange(corners) + rng.uniform(-0.15, 0.15, corners)) / corners
-    radii = rng.uniform(0.85, 1.15, (corners, 1)) * np.array([[1.0, rng.uniform(0.5, 1.6)]])
-    points = np.stack([np.cos(angles), np.sin(angles)], axis=1) * radii
-    return [np.vstack([points, points[:1]])]
-
-
 def _part(rng, start):
     """One line, arc or loop in the unit box, from ``start`` or a random point: (n, 2) points."""
     start = rng.uniform(0.1, 0.9, 2) if start is None else start
@@ -123,7 +112,7 @@ def _one(kind, images, rng):
     if kind == "pair":
         i, j = rng.integers(0, len(images), 2)
         return pair(images[i], images[j], rng)
-    strokes = {"scribble": scribble, "polyline": polyline, "glyph": glyph, "polygon": polygon}[kind](rng)
+    strokes = {"scribble": scribble, "polyline": polyline, "glyph": glyph}[kind](rng)
     try:
         return strokes_to_mnist(strokes, pen=rng.uniform(1.6, 3.6))
     except EmptyDrawing:  # cannot happen for these shapes; a blank would only teach that blanks are not digits
