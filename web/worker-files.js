@@ -214,18 +214,19 @@ function runtimeFiles(files, setting) {
 // the download), through the runtime's module factory: pyodide.asm.js declares it as a global and
 // loadPyodide calls it by that name. Without the file, or with one that is not as it should be,
 // Python compiles as before; a compiled module is used only while its source's hash matches (PEP 552).
-// Python waits for the file at most COMPILED_WAIT_MS once the runtime is in: compiling the modules
-// takes a second or two, so a file still not there by then (a stalled download) is not worth waiting for.
+// Python waits for the file at most COMPILED_WAIT_MS after the rest of the runtime is in (`runtimeIn`
+// settles): compiling the modules takes a second or two, so a file still not there by then (a stalled
+// download) is not worth waiting for. On a slow link the file comes with the others, and is waited for.
 const COMPILED_WAIT_MS = 3000;
 
-function compiledModulesFirst(download) {
+function compiledModulesFirst(download, runtimeIn) {
   const withFiles = (create) => (Module) => {
     Module.preRun = [].concat(Module.preRun || [], () => {
       Module.addRunDependency("compiled modules");
       let timer;
-      const late = new Promise((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error("not there " + COMPILED_WAIT_MS / 1000 + " s after the runtime")), COMPILED_WAIT_MS);
-      });
+      const late = runtimeIn.then(() => new Promise((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error("not there " + COMPILED_WAIT_MS / 1000 + " s after the rest of the runtime")), COMPILED_WAIT_MS);
+      }));
       Promise.race([download, late]).then(({ bytes }) => writeCompiled(Module.FS, bytes))
         .catch((err) => console.warn("Python compiles its modules as it imports them: " + err.message))
         .finally(() => {

@@ -53,7 +53,7 @@ async function boot() {
       throw new Error(`Python runtime not found at ${setting.url} (run scripts/setup.sh to install it; ${why})`);
     }
     await runtime.files["pyodide.asm.js"];  // loadPyodide's importScripts of it must find it here
-    compiledModulesFirst(runtime.bytecode);
+    compiledModulesFirst(runtime.bytecode, Promise.allSettled(runtime.of("runtime")));
     importScripts(base + "pyodide.js");
     pyodide = await unlessFailed(loadPyodide({ indexURL: base }), runtime.of("runtime"));
     FS = pyodide.FS || pyodide._module.FS;
