@@ -162,3 +162,51 @@ def test_a_wheel_with_files_outside_lenet_py_is_refused(page, tmp_path, runtime_
     finally:
         server.shutdown()
     assert "lenet_py: the wheel holds %r, which is outside lenet_py/ and its .dist-info" % member in message, message
+
+
+# web/loader.js's Counter on a blank page of the site, fetching through a stand-in for fetch whose
+# body sends a chunk every `every` ms, `chunks` times, then ends (done) or goes silent (stall).
+COUNTER_WITH_STREAM = """async ({every, chunks, end, stallMs}) => {
+  await new Promise((resolve) => {
+    const script = document.createElement('script');
+    script.src = '/loader.js';
+    script.onload = resolve;
+    document.head.appendChild(script);
+  });
+  const counter = new Counter(() => {});
+  counter.stallMs = stallMs;
+  let cancelled = false;
+  counter.fetch = async () => new Response(new ReadableStream({
+    async start(controller) {
+      for (let i = 0; i < chunks; i++) {
+        await new Promise((resolve) => setTimeout(resolve, every));
+        controller.enqueue(new Uint8Array(10));
+      }
+      if (end) controller.close();
+    },
+    cancel() { cancelled = true; },
+  }));
+  try {
+    const still = new Promise((resolve) => setTimeout(() => resolve({bytes: null}), 10000));  // fail, not hang
+    const got = await Promise.race([counter.get('/some.data', {step: 'runtime', what: 'Python runtime'}), still]);
+    if (got.bytes === null) return {error: 'still waiting after 10 s', cancelled};
+    return {bytes: got.bytes.length};
+  } catch (err) {
+    return {error: err.message, cancelled, counted: [...counter.files.values()][0]};
+  }
+}"""
+
+
+def test_a_download_that_stops_arriving_fails_and_says_so(page, site):
+    page.goto(site + "runtime.json")
+    out = page.evaluate(COUNTER_WITH_STREAM, {"every": 20, "chunks": 3, "end": False, "stallMs": 500})
+    assert out["error"] == "Python runtime: the download of /some.data broke off (nothing arrived for 0.5 s)", out
+    assert out["cancelled"], "the stalled download keeps its connection"
+    assert out["counted"]["loaded"] == 30 and out["counted"]["total"] == 30, out   # what came: the bar can end
+
+
+def test_a_slow_download_that_keeps_arriving_is_not_a_stall(page, site):
+    page.goto(site + "runtime.json")
+    # 1.5 s in all, far beyond the 0.3 s allowed between chunks
+    out = page.evaluate(COUNTER_WITH_STREAM, {"every": 100, "chunks": 15, "end": True, "stallMs": 300})
+    assert out == {"bytes": 150}

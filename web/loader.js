@@ -16,6 +16,19 @@
 
 const PROGRESS_INTERVAL_MS = 100;
 const PARALLEL_QUEUED = 2;  // on a slow link the files needed first must not share it with all the rest
+// A download that delivers nothing for this long after it began has stalled (a link that dropped):
+// it fails with that said, rather than leaving the page loading for ever. The slowest links deliver
+// something every second or so; a request the browser has not sent yet is not timed.
+const STALL_MS = 30000;
+
+// Settles as `promise` does, or rejects after `ms` with nothing settled.
+function unlessStalled(promise, ms) {
+  let timer;
+  const stalled = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`nothing arrived for ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, stalled]).finally(() => clearTimeout(timer));
+}
 
 class Counter {
   // onBytes(): called at most every PROGRESS_INTERVAL_MS while bytes arrive, and soon after a total changes.
@@ -32,6 +45,7 @@ class Counter {
     this.last = 0;
     this.timer = null;
     this.stopped = false;
+    this.stallMs = STALL_MS;
   }
 
   // Starts downloading `url` and resolves to {bytes: Uint8Array, status, statusText, headers: [[name,
@@ -87,8 +101,9 @@ class Counter {
     for (;;) {
       let chunk;
       try {
-        chunk = await reader.read();
+        chunk = await unlessStalled(reader.read(), this.stallMs);
       } catch (err) {
+        reader.cancel().catch(() => {});  // a stalled one keeps its connection otherwise
         throw new Error(`${what}: the download of ${url} broke off (${err.message})`);
       }
       if (chunk.done) break;
