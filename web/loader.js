@@ -16,9 +16,10 @@
 
 const PROGRESS_INTERVAL_MS = 100;
 const PARALLEL_QUEUED = 2;  // on a slow link the files needed first must not share it with all the rest
-// A download that delivers nothing for this long after it began has stalled (a link that dropped):
-// it fails with that said, rather than leaving the page loading for ever. The slowest links deliver
-// something every second or so; a request the browser has not sent yet is not timed.
+// A download that delivers nothing for this long once its response has begun has stalled (a link
+// that dropped): it fails with that said, rather than leaving the page loading for ever. The slowest
+// links deliver something every second or so. The wait for the response's headers is not timed: the
+// browser queues requests to one server, and a queued one has not been sent.
 const STALL_MS = 30000;
 
 // Settles as `promise` does, or rejects after `ms` with nothing settled.

@@ -223,13 +223,15 @@ function compiledModulesFirst(download, runtimeIn) {
   const withFiles = (create) => (Module) => {
     Module.preRun = [].concat(Module.preRun || [], () => {
       Module.addRunDependency("compiled modules");
-      let timer;
+      let timer, done = false;
       const late = runtimeIn.then(() => new Promise((resolve, reject) => {
+        if (done) return;  // the file came first
         timer = setTimeout(() => reject(new Error("not there " + COMPILED_WAIT_MS / 1000 + " s after the rest of the runtime")), COMPILED_WAIT_MS);
       }));
       Promise.race([download, late]).then(({ bytes }) => writeCompiled(Module.FS, bytes))
         .catch((err) => console.warn("Python compiles its modules as it imports them: " + err.message))
         .finally(() => {
+          done = true;
           clearTimeout(timer);
           download = null;  // the bytes: the file system has its copies
           Module.removeRunDependency("compiled modules");

@@ -49,6 +49,7 @@ async function boot() {
     try {
       await runtime.files["pyodide.js"];
     } catch (err) {
+      if (/broke off/.test(err.message)) throw err;  // there, but the link dropped: not a setup problem
       const why = err.message.replace(/^Python runtime: /, "");
       throw new Error(`Python runtime not found at ${setting.url} (run scripts/setup.sh to install it; ${why})`);
     }
