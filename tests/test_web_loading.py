@@ -164,15 +164,9 @@ def test_a_wheel_with_files_outside_lenet_py_is_refused(page, tmp_path, runtime_
     assert "lenet_py: the wheel holds %r, which is outside lenet_py/ and its .dist-info" % member in message, message
 
 
-# web/loader.js's Counter on a blank page of the site, fetching through a stand-in for fetch whose
-# body sends a chunk every `every` ms, `chunks` times, then ends (done) or goes silent (stall).
+# web/loader.js's Counter fetching through a stand-in for fetch whose body sends a chunk every
+# `every` ms, `chunks` times, then ends (done) or goes silent (stall).
 COUNTER_WITH_STREAM = """async ({every, chunks, end, stallMs}) => {
-  await new Promise((resolve) => {
-    const script = document.createElement('script');
-    script.src = '/loader.js';
-    script.onload = resolve;
-    document.head.appendChild(script);
-  });
   const counter = new Counter(() => {});
   counter.stallMs = stallMs;
   let cancelled = false;
@@ -197,16 +191,21 @@ COUNTER_WITH_STREAM = """async ({every, chunks, end, stallMs}) => {
 }"""
 
 
-def test_a_download_that_stops_arriving_fails_and_says_so(page, site):
+def counter_download(page, site, **stream):
+    """COUNTER_WITH_STREAM on a blank page of the site with loader.js loaded -> what it returned."""
     page.goto(site + "runtime.json")
-    out = page.evaluate(COUNTER_WITH_STREAM, {"every": 20, "chunks": 3, "end": False, "stallMs": 500})
+    page.add_script_tag(url=site + "loader.js")
+    return page.evaluate(COUNTER_WITH_STREAM, stream)
+
+
+def test_a_download_that_stops_arriving_fails_and_says_so(page, site):
+    out = counter_download(page, site, every=20, chunks=3, end=False, stallMs=500)
     assert out["error"] == "Python runtime: the download of /some.data broke off (nothing arrived for 0.5 s)", out
     assert out["cancelled"], "the stalled download keeps its connection"
     assert out["counted"]["loaded"] == 30 and out["counted"]["total"] == 30, out   # what came: the bar can end
 
 
 def test_a_slow_download_that_keeps_arriving_is_not_a_stall(page, site):
-    page.goto(site + "runtime.json")
     # 1.5 s in all, beyond the 1 s allowed between chunks (which come every 0.1 s)
-    out = page.evaluate(COUNTER_WITH_STREAM, {"every": 100, "chunks": 15, "end": True, "stallMs": 1000})
+    out = counter_download(page, site, every=100, chunks=15, end=True, stallMs=1000)
     assert out == {"bytes": 150}
