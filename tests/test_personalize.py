@@ -65,8 +65,8 @@ def test_learning_uses_replay_so_mnist_is_not_forgotten(recognizer, mnist_dir):
         assert result["digit"] == 7  # learned either way: the comparison is between two learners that learned
         drops[replay] = before - evaluate(model, images, labels)["accuracy"]
     with_replay, without = drops[PersonalizeConfig().replay], drops[0]
-    assert without >= 0.01, drops             # forgetting is there to be prevented (measured: 20%)
-    assert with_replay <= 0.005 and with_replay <= without / 3, drops   # and replay prevents it (measured: 0.17%)
+    assert without >= 0.01, drops             # forgetting is there to be prevented (measured: 3.6%; 20% with momentum 0.5)
+    assert with_replay <= 0.005 and with_replay <= without / 3, drops   # and replay prevents it (measured: 0.42%; 0.17% with momentum 0.5)
 
 
 def test_an_empty_canvas_is_not_learned(recognizer):
