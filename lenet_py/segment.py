@@ -49,10 +49,12 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    an X is not "11", and the digits of a number hardly ever do that. Of bench/real_handwriting.py's
    840 non-digits that refuses 65.1% rather than 61.7%; of all 7,494 real digits (both writer
    groups) it reads five otherwise, 4s that were "61", "21" or "16" (two now right, two "not sure",
-   one a 9), and of 1,000 numbers one (5245: 52615, now 5295).
+   one a 9), and of 1,000 numbers one (5245: 52615, now 5295). Nor two pieces of one stroke that overlap
+   in x by more than paths.JOINED_OVERLAP of the narrower's width: the pen went back rather than on to
+   the next digit. Of 756 real zeros drawn in one stroke, 12 were "10", "60" or "17", now 2.
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers (bench/numbers.py, today's weights),
-85.5% are read right and 94.5% of their digits; most errors are digits misread, not cuts (README,
+86.0% are read right and 94.4% of their digits; most errors are digits misread, not cuts (README,
 "Whole numbers"). Six digits take about 4 ms in CPython, 20 ms in the browser.
 """
 import collections
@@ -213,6 +215,14 @@ def fragments(prims, runs):
     return np.array([any(n < whole[s] for s, n in collections.Counter(stroke_of[i:j]).items()) for i, j in runs], bool)
 
 
+def continues(prims, runs):
+    """-> joined(c, d) for paths.overlapping: whether candidate run d begins with the stroke that run c
+    ends with, cut inside it (primitives are stretches of one stroke, so the two share that stroke)."""
+    last = [prims[j - 1][-1][0] for _, j in runs]       # the stroke of each run's last primitive's last part
+    first = [prims[i][0][0] for i, _ in runs]
+    return lambda c, d: last[c] == first[d]
+
+
 def typical_height(strokes):
     """[(n, 2)] -> a typical digit's height: the median of the strokes' heights weighted by their
     length, so that a 5's flag or a 7's bar (short both ways) hardly counts."""
@@ -265,7 +275,7 @@ def read_number(strokes, model, max_digits=8, readable=None):
         if readable is not None:
             costs[fragments(prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
         path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(run_boxes, typical), skippable,
-                         max_digits, overlapping(run_boxes))
+                         max_digits, overlapping(run_boxes, continues(prims, runs)))
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
     if path and len(path) > 1:   # a number: its pieces as the path chose them, drawn from the thinned paths

@@ -73,3 +73,18 @@ def test_overlapping_forbids_only_pieces_each_centred_within_the_other():
     cost = overlapping(boxes)
     assert cost(0, 1) == cost(1, 0) == float("inf")
     assert cost(0, 2) == cost(0, 3) == cost(3, 2) == 0.0
+
+
+def test_two_pieces_of_one_stroke_must_not_overlap_much_in_x():
+    """A stroke is cut inside only on the guess that the pen moved on to the next digit; two of its
+    pieces overlapping by more than JOINED_OVERLAP of the narrower one's width say it went back."""
+    from lenet_py.paths import JOINED_OVERLAP
+    narrow = 0.2
+    boxes = np.array([[0.0, 0, narrow, 1],                                   # 0: a narrow piece
+                      [narrow * (1 - 1.2 * JOINED_OVERLAP), 0, 1.0, 1],      # 1: overlaps it by 1.2x the share
+                      [narrow * (1 - 0.8 * JOINED_OVERLAP), 0, 1.0, 1]])     # 2: by 0.8x the share
+    one_stroke = overlapping(boxes, lambda c, d: True)
+    assert one_stroke(0, 1) == float("inf") and one_stroke(0, 2) == 0.0
+    two_strokes = overlapping(boxes, lambda c, d: False)      # a 1 under a 7's bar: boxes of two strokes may
+    assert two_strokes(0, 1) == two_strokes(0, 2) == 0.0      # overlap (LeCun et al.'s checks did too)
+    assert overlapping(boxes)(0, 1) == 0.0
