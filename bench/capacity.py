@@ -4,9 +4,13 @@
 
 Each net has LeNet-5's shape with its own numbers of maps and units, C1, C3, C5, F6 (6,16,120,84
 is LeNet-5's own), ReLU, 2x2 average subsampling, C3 fully connected, 11 outputs. Each is trained
-exactly as train/run.py trains (TrainConfig's defaults: the same MNIST images, styles, augmentation
-and non-digits, made by this repository's own code from the same seeds, batch 32, SGD with momentum,
-weight decay, the step schedule, the moving average of the weights), and then reads MNIST's test set
+on what train/run.py trains on, with its settings (TrainConfig's defaults: the same MNIST images,
+styles, augmentation and non-digits, made by this repository's own code from the same seeds, batch
+32, SGD with momentum, weight decay on weights only, the step schedule, the moving average of the
+weights). Not the same: PyTorch's initial weights (not "lecun"), its form of momentum (the velocity
+holds lr * gradient, so a smaller learning rate does not shrink what is already built up), C3 fully
+connected rather than Table I, and plain average pooling rather than a trainable coefficient and
+bias per map. Each net then reads MNIST's test set
 and the real pen digits of bench/real_handwriting.py, drawn as that benchmark's CPython figures draw
 them (one digit each, placed at a random size, ``lenet_py.strokes``). Printed per epoch and at the
 end: MNIST test accuracy and the share of real digits whose most likely digit is right (argmax of
@@ -14,8 +18,8 @@ the ten digits, no "not sure"), on the writers tuning never looked at and on the
 
 The nets are PyTorch's, for speed: PyTorch is optional and never a dependency of this project (see
 bench/train_speed.py for a throwaway venv). LeNet-5's own widths are trained here too, so that
-every comparison is between nets trained by the same code; they land where the shipped NumPy
-weights do (README, "Real handwriting"). One CPU thread per process, so two can run side by side.
+every comparison is between nets trained by the same code (README, "Real handwriting", compares
+them with the shipped NumPy weights). One CPU thread per process, so two can run side by side.
 """
 import argparse
 import json

@@ -19,7 +19,7 @@ class PersonalizeConfig:
     copies: int = 8                # distorted copies of the drawing in each step's batch
     replay: int = 24               # replayed MNIST images in each step's batch
     lr: float = 0.01               # learning rate (training ended at 0.02 / 32; this is a deliberate nudge)
-    momentum: float = 0.0          # none: carried from one correction into the next, it overshot (bench/learn_writer.py)
+    momentum: float = 0.0          # none: 0.5, also carried into the next correction, overshot (bench/learn_writer.py)
     distort: AugmentConfig = field(default_factory=lambda: AugmentConfig(rotate=8.0, scale=0.08, shift=1.5))
 
 

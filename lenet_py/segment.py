@@ -216,11 +216,10 @@ def fragments(prims, runs):
 
 
 def continues(prims, runs):
-    """-> joined(c, d) for paths.overlapping: whether candidate run d begins with the stroke that run c
-    ends with, cut inside it (primitives are stretches of one stroke, so the two share that stroke)."""
-    last = [prims[j - 1][-1][0] for _, j in runs]       # the stroke of each run's last primitive's last part
-    first = [prims[i][0][0] for i, _ in runs]
-    return lambda c, d: last[c] == first[d]
+    """-> joined(c, d) for paths.overlapping: whether candidate runs c and d hold pieces of one stroke,
+    which is then cut inside between them (each primitive is a stretch of one stroke)."""
+    strokes = [{p[0][0] for p in prims[i:j]} for i, j in runs]
+    return lambda c, d: not strokes[c].isdisjoint(strokes[d])
 
 
 def typical_height(strokes):

@@ -85,6 +85,6 @@ def test_two_pieces_of_one_stroke_must_not_overlap_much_in_x():
                       [narrow * (1 - 0.8 * JOINED_OVERLAP), 0, 1.0, 1]])     # 2: by 0.8x the share
     one_stroke = overlapping(boxes, lambda c, d: True)
     assert one_stroke(0, 1) == float("inf") and one_stroke(0, 2) == 0.0
-    two_strokes = overlapping(boxes, lambda c, d: False)      # a 1 under a 7's bar: boxes of two strokes may
-    assert two_strokes(0, 1) == two_strokes(0, 2) == 0.0      # overlap (LeCun et al.'s checks did too)
+    two_strokes = overlapping(boxes, lambda c, d: False)      # a 1 under a 7's bar: boxes of separate
+    assert two_strokes(0, 1) == two_strokes(0, 2) == 0.0      # strokes may overlap
     assert overlapping(boxes)(0, 1) == 0.0
