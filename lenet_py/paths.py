@@ -4,8 +4,9 @@ candidate runs and at most eight digits, where each NumPy call would cost more t
 (in the browser, ten times more)."""
 
 
-# Chosen on the tuning writers' digits and numbers (0 to 0.9 tried: their numbers read right 85.8% without the
-# rule, 84.8% at 0, 86.2% at 0.3, 85.8% at 0.9; see lenet_py/segment.py, 5.)
+# Chosen on the tuning writers' digits and numbers (their numbers read right 85.8% without the rule; 0 to 0.9
+# tried with an earlier, narrower test of "one stroke": 84.8% at 0, 86.1% at 0.3, 85.8% at 0.9; with the
+# test as it is, 86.2% at 0.3; see lenet_py/segment.py, 5.)
 JOINED_OVERLAP = 0.3   # two pieces of one stroke overlap in x by at most this share of the narrower's width
 
 
