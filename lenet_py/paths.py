@@ -14,7 +14,7 @@ def overlapping(run_boxes, joined=None):
     """(C, 4) boxes of the candidate runs -> pair_costs for best_path: two pieces one after the other
     whose centres each lie within the other's width are one figure, not two digits side by side (an X
     is not "11"); the digits of a number hardly ever do that (see lenet_py/segment.py, 5.). Nor are two
-    pieces cut out of one stroke (joined(c, d): piece d goes on with the stroke piece c ends with) that
+    pieces cut out of one stroke (joined(c, d): pieces c and d hold parts of one stroke) that
     overlap in x by more than JOINED_OVERLAP of the narrower one's width: the pen went back, not on
     to the next digit (a 0 drawn in one stroke is not "10")."""
     rows = run_boxes.tolist()

@@ -210,7 +210,7 @@ def recognise(pieces, model, step=_STEP):
 def fragments(prims, runs):
     """(C,) bool: the candidate runs that hold some of a stroke's primitives but not all of them: pieces
     cut out of a stroke, which must be readable digits (see 5. above)."""
-    stroke_of = [p[0][0] for p in prims]        # a primitive is a stretch of one stroke
+    stroke_of = _strokes_of(prims)
     whole = collections.Counter(stroke_of)
     return np.array([any(n < whole[s] for s, n in collections.Counter(stroke_of[i:j]).items()) for i, j in runs], bool)
 
@@ -218,8 +218,13 @@ def fragments(prims, runs):
 def continues(prims, runs):
     """-> joined(c, d) for paths.overlapping: whether candidate runs c and d hold pieces of one stroke,
     which is then cut inside between them (each primitive is a stretch of one stroke)."""
-    strokes = [{p[0][0] for p in prims[i:j]} for i, j in runs]
+    strokes = [set(_strokes_of(prims[i:j])) for i, j in runs]
     return lambda c, d: not strokes[c].isdisjoint(strokes[d])
+
+
+def _strokes_of(prims):
+    """-> the stroke each primitive is a stretch of."""
+    return [p[0][0] for p in prims]
 
 
 def typical_height(strokes):
