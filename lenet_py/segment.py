@@ -27,9 +27,8 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    digit, drawn as strokes_to_mnist draws a digit (``draw`` does the same arithmetic, near the ink
    only and for all candidates at once, from paths thinned to about a point per pixel) and
    recognised in one batched forward pass. A number's digits keep those images and probabilities
-   (drawing them again exactly, as this did before, changed 34 of 3,000 numbers' readings, 3 fewer
-   right, and took a quarter of the reading's time in the browser); a drawing read as one piece is drawn
-   exactly as strokes_to_mnist draws it, so a digit alone gets the image and answer it gets drawn by itself.
+   (drawing them again exactly changed 34 of 3,000 numbers' readings, for a quarter more time); a
+   drawing read as one piece is drawn exactly, so a digit alone gets the answer it gets by itself.
 4. Costs. A candidate costs -log(its best digit's probability): the softmax includes the "not a
    digit" output, so two digits merged cost dear. The network reads many fragments as digits (a 4's
    upright as a 1, a 5's flag as a 1, half a 4 as a 6), so a candidate much shorter than the typical
@@ -39,22 +38,21 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    of one stroke, going right): a joined "11" is then "11" rather than "111", its ligature a 1.
 5. Best path. Dynamic programming over the candidate runs, each as the last piece of a path, with
    the number of pieces as a second index, finds the cheapest path of at most max_digits pieces
-   (lenet_py/paths.py; by the last piece rather than by the last boundary because of the pair
-   costs below). A piece the model
-   is unsure of still fills a slot: the caller shows "?". But not a piece cut out of a stroke (given
-   ``readable``): a stroke is cut only on the guess that it is digits written without lifting the
-   pen, and a piece of it that is no digit refutes the guess. Else a zigzag, each straight stroke a
-   1, is "111?"; now its stroke is cut elsewhere, or read whole when no path is left. Nor may two
-   pieces follow each other when each one's centre lies within the other's width (``overlapping``):
-   an X is not "11", and the digits of a number hardly ever do that. Of bench/real_handwriting.py's
-   840 non-digits that refuses 65.1% rather than 61.7%; of all 7,494 real digits (both writer
-   groups) it reads five otherwise, 4s that were "61", "21" or "16" (two now right, two "not sure",
-   one a 9), and of 1,000 numbers one (5245: 52615, now 5295). Nor two pieces of one stroke that overlap
-   in x by more than paths.JOINED_OVERLAP of the narrower's width: the pen went back rather than on to
-   the next digit. Of 756 real zeros drawn in one stroke, 12 were "10", "60" or "17", now 2.
+   (lenet_py/paths.py; by the last piece, not the last boundary, because of the pair costs below).
+   A piece the model is unsure of still fills a slot: the caller shows "?". But not a piece cut out
+   of a stroke (given ``readable``): a stroke is cut only on the guess that it is digits written
+   without lifting the pen, and a piece of it that is no digit refutes the guess. Else a zigzag,
+   each straight stroke a 1, is "111?"; now its stroke is cut elsewhere, or read whole when no path
+   is left. But a drawing of several strokes is several figures, not one: with no path left it is
+   read with such pieces as "?" (22524 with a ligature that is no digit: "2?524", not "not sure").
+   Nor may two pieces follow each other when each one's centre lies within the other's width
+   (``overlapping``): an X is not "11", and a number's digits hardly ever do that (non-digits
+   refused 61.7% -> 65.1%; five of 7,494 real digits read otherwise, 4s that were "61" or "16").
+   Nor two pieces of one stroke that overlap in x by more than paths.JOINED_OVERLAP of the narrower's
+   width: the pen went back, not on (756 real zeros in one stroke: 12 were "10", "60" or "17", now 2).
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers (bench/numbers.py, today's weights),
-86.0% are read right and 94.4% of their digits; most errors are digits misread, not cuts (README,
+86.0% are read right and 95.3% of their digits; most errors are digits misread, not cuts (README,
 "Whole numbers"). Six digits take about 4 ms in CPython, 20 ms in the browser.
 """
 import collections
@@ -274,12 +272,14 @@ def read_number(strokes, model, max_digits=8, readable=None):
         thin = [[_thin(q, COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN))
                  for q in _points(strokes, p)] for p in prims]
         drawn, probabilities = recognise([sum(thin[i:j], []) for i, j in runs], model, None)
-        costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR))
+        costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR)) + PIECE_COST
+        costs = costs + shape_costs(run_boxes, typical)
         costs[np.isnan(costs)] = np.inf      # a model whose weights went bad reads nothing
-        if readable is not None:
-            costs[fragments(prims, runs) & ~np.asarray(readable(probabilities), bool)] = np.inf
-        path = best_path(len(prims), runs, costs + PIECE_COST + shape_costs(run_boxes, typical), skippable,
-                         max_digits, overlapping(run_boxes, continues(prims, runs)))
+        pairs = overlapping(run_boxes, continues(prims, runs))
+        refuted = fragments(prims, runs) & ~np.asarray(readable(probabilities), bool) if readable else False
+        path = best_path(len(prims), runs, np.where(refuted, np.inf, costs), skippable, max_digits, pairs)
+        if path is None and np.any(refuted) and len(strokes) > 1:   # then refuted pieces are "?" (5. above)
+            path = best_path(len(prims), runs, costs, skippable, max_digits, pairs)
     chosen = [sum(prims[runs[c][0]:runs[c][1]], []) for c in path] if path else [
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
     if path and len(path) > 1:   # a number: its pieces as the path chose them, drawn from the thinned paths

@@ -121,6 +121,9 @@ class ByWidth(Fixed):
     def forward(self, x, train=False):
         return np.log(self.predict_proba(x))
 
+    def probabilities(self, logits):   # what Recognizer.answer asks of a drawing read whole
+        return np.exp(logits)
+
 
 def page(strokes):
     """As the page sends strokes: points about 1% of the canvas apart."""
@@ -139,6 +142,15 @@ def test_a_zigzag_is_not_read_as_a_number_of_its_strokes(corners):
     stroke is not digits written without lifting the pen, so the zigzag is answered whole."""
     result = Recognizer(ByWidth(), {}).predict(zigzag(corners))
     assert result["unsure"] and result["number"] == "" and len(result["digits"]) == 1, result["number"]
+
+
+def test_digits_beside_a_zigzag_are_read_and_the_zigzag_is_question_marks():
+    """Several strokes side by side are several figures: when no reading of the zigzag's stroke is
+    all digits, the drawing is not read whole as one figure ("not sure" for a whole number whose
+    ligature made no digit); the zigzag's pieces that are no digit are "?"."""
+    ones = page([[(0.1, 0.3), (0.1, 0.6)], [(0.2, 0.3), (0.2, 0.6)]])
+    result = Recognizer(ByWidth(), {}).predict(ones + zigzag(6, left=0.3))
+    assert not result["unsure"] and result["number"].startswith("11") and "?" in result["number"], result["number"]
 
 
 def test_ones_written_without_lifting_the_pen_are_still_read():
