@@ -6,11 +6,12 @@
 What is measured: numbers of 2-6 digits composed by scripts/number_set.py from the pen strokes of
 the held-out writers of ../shared/data/pendigits_train.npz (one writer per number; gaps from a
 slight overlap to wide apart, size and baseline jitter, 30% of the neighbours a pen would run on
-between joined into one stroke). Each is drawn on the page with trusted mouse events (scripts/replay.py) and read from
-body[data-prediction] once body[data-busy] is "false"; CPython's Recognizer.predict reads the same
-strokes. Figures: whole numbers right, digits right (each number's length minus its edit distance
-to what was read), the error kinds (split: more digits read than written; merge: fewer; misread: as
-many but wrong; unsure: nothing read), and the page's pen-up -> rendered time by number length.
+between joined into one stroke). Each is drawn on the page with trusted mouse events (scripts/replay.py)
+and read from body[data-prediction] once body[data-busy] is "false"; CPython's Recognizer.predict reads
+the same strokes (--cpython-count of them), resampled every 1% of the canvas as the page gets them.
+Figures: whole numbers right, digits right (each number's length minus its edit distance to what was
+read), the error kinds (split: more digits read than written; merge: fewer; misread: as many but
+wrong; unsure: nothing read), and the page's pen-up -> rendered time by number length.
 """
 import argparse
 import collections
@@ -71,7 +72,8 @@ def main():
     composed = number_set.compose(data, max(args.count, args.cpython_count), np.random.default_rng(args.seed))
     result = {}
     cp = composed[:args.cpython_count]
-    result["cpython"] = figures([replay.cpython_answer(recognizer, s) for _, s in cp], [t for t, _ in cp])
+    result["cpython"] = figures([replay.cpython_answer(recognizer, [pendigits.resample(p, replay.STEP) for p in s])
+                                 for _, s in cp], [t for t, _ in cp])
     if not args.no_page:
         page = composed[:args.count]
         server, url = replay.serve(weights=weights)
