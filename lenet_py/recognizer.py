@@ -14,6 +14,7 @@ from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
 from .segment import read_number
+from .shapes import not_a_zero
 from .strokes import MIN_EXTENT, TOO_SMALL, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
 
@@ -147,12 +148,13 @@ class Recognizer:
         whole = [[s, 0, len(points) - 1] for s, points in enumerate(strokes)]
         # read_number drew its pieces (one piece exactly) and recognised them: reuse that, unless the
         # answer must be the whole drawing's and the one piece is not all of it (a dot or a ligature left out).
-        digits = [self._piece(piece) for piece in pieces]
+        digits = [self._piece(piece, strokes) for piece in pieces]
         images = [piece["image"] for piece in pieces]
         unreadable = 2 * sum(d["unsure"] for d in digits) >= len(digits)
         if len(digits) > 1 and unreadable or len(digits) == 1 and pieces[0]["strokes"] != whole:
             image, reason = drawing_to_mnist(strokes)
-            digits, images = [dict(self.answer(image, reason=reason), box=_box(strokes), strokes=whole)], [image]
+            answer = self.answer(image, reason=reason, strokes=strokes)
+            digits, images = [dict(answer, box=_box(strokes), strokes=whole)], [image]
             del digits[0]["empty"]   # "empty" belongs to the whole answer, not to a digit of it
         if features:
             for digit, image in zip(digits, images):
@@ -166,11 +168,13 @@ class Recognizer:
                       "".join("?" if d["unsure"] else str(d["digit"]) for d in digits), digits=digits)
         return result
 
-    def _piece(self, piece):
-        """One piece of read_number -> its answer (see ``answer``), from the probabilities read_number
-        computed, with its "box" and "strokes"."""
+    def _piece(self, piece, strokes):
+        """One piece of read_number, the drawing's strokes -> its answer (see ``answer``), from the
+        probabilities read_number computed, with its "box" and "strokes"."""
         extent = max(piece["box"][2] - piece["box"][0], piece["box"][3] - piece["box"][1])
-        answer = self.decide(piece["probabilities"], piece["image"], TOO_SMALL if extent < MIN_EXTENT else None)
+        ink = [strokes[s][a:b + 1] for s, a, b in piece["strokes"]]
+        reason = TOO_SMALL if extent < MIN_EXTENT else not_a_zero(piece["probabilities"], ink)
+        answer = self.decide(piece["probabilities"], piece["image"], reason)
         answer.update(box=piece["box"], strokes=piece["strokes"])
         return answer
 
@@ -198,16 +202,20 @@ class Recognizer:
             return {"empty": True}
         return self.answer(image, features)
 
-    def answer(self, image, features=False, reason=None):
+    def answer(self, image, features=False, reason=None, strokes=None):
         """(28, 28) image in 0..255 -> {"empty": False, "digit": 0-9 or None when unsure, "unsure", "reason"
         (why unsure, or None), "best" (the likeliest digit even when unsure), "probabilities" [10],
         "not_digit" (the "not a digit" output's probability, 0 for a model without one), "image" [784]
-        in 0..255, and with features=True "features" (see ``feature_maps``)}."""
+        in 0..255, and with features=True "features" (see ``feature_maps``)}. strokes: the drawing's,
+        when it is one, for what its path says (lenet_py/shapes.py)."""
         x = normalize(image[None], self.model.dtype)
         # One forward pass either way: the feature maps end with the logits.
         maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
         result = {"empty": False}
-        result.update(self.decide(self.model.probabilities(maps["output"])[0], image, reason))
+        every = self.model.probabilities(maps["output"])[0]
+        if reason is None and strokes is not None:
+            reason = not_a_zero(every, strokes)
+        result.update(self.decide(every, image, reason))
         if features:
             result["features"] = _captioned(maps)
         return result

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.browser import launch                    # noqa: E402
 from scripts.drawing import DIGITS, _arc, draw        # noqa: E402
-from scripts.nondigit_templates import LETTERS        # noqa: E402
+from scripts.nondigit_templates import LETTERS, SHAPES  # noqa: E402
 from scripts.replay import serve                      # noqa: E402
 
 def number(text, size=0.42, step=0.36, top=0.28):
@@ -33,6 +33,7 @@ CASES = {
     "small-3": [(DIGITS[3], 0.6, 0.6, 0.15)],
     "letter-A": [(LETTERS["A"], 0.2, 0.15, 0.65)],
     "letter-B": [(LETTERS["B"], 0.2, 0.15, 0.65)],     # read as 8: a known weakness (README)
+    "shape-square": [(SHAPES["square"], 0.2, 0.15, 0.65)],   # a closed loop the network reads as 0
     "number-314159": number("314159"),
     "number-joined-2006": number("2") + [(_JOINED_00, 0.44, 0.28, 0.42)] + [(DIGITS[6], 0.08 + 3 * 0.36 + 0.1, 0.28, 0.42)],
     "number-unreadable-4A71": number("4A71"),
