@@ -36,6 +36,7 @@ def corners(strokes):
     limit = np.cos(np.radians(CORNER_ANGLE))
     count = 0
     for points in strokes:
+        points = _even(points, reach / 5)   # as many points however the pen reported them
         if len(points) < 3:
             continue
         along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]   # (n,)
@@ -48,6 +49,16 @@ def corners(strokes):
         if len(sharp):
             count += 1 + int((np.diff(along[sharp]) > reach).sum())
     return count
+
+
+def _even(points, step):
+    """(n, 2) -> the points every ``step`` along the path, its ends kept: a pen that reported only a
+    square's four corners turns there as sharply as one that reported every pixel."""
+    along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
+    if len(points) < 2 or along[-1] <= 0:
+        return points[:1]
+    at = np.r_[np.arange(0.0, along[-1], step), along[-1]]
+    return np.stack([np.interp(at, along, points[:, 0]), np.interp(at, along, points[:, 1])], axis=1)
 
 
 def not_a_zero(probabilities, strokes):

@@ -42,6 +42,12 @@ def test_a_polygon_turns_sharply_at_each_corner_away_from_the_pen_s_ends(sides, 
     assert corners([polygon(sides, start)]) == expected
 
 
+def test_corners_do_not_depend_on_how_often_the_pen_reported():
+    """A square given only by its corners, as a mouse moved fast reports it, or by every point."""
+    assert corners([[(0.1, 0.1), (0.1, 0.9), (0.9, 0.9), (0.9, 0.1), (0.1, 0.1)]]) == 3
+    assert corners([polygon(4, 0.0, points=8)]) == corners([polygon(4, 0.0, points=400)]) == 3
+
+
 def test_a_hexagon_turns_too_gently_to_count():
     """60 degrees at each corner: not sharper than CORNER_ANGLE. Close to a circle, an octagon even more so."""
     assert corners([polygon(6, 0.3)]) == 0
