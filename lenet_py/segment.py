@@ -53,7 +53,7 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
 
 On 1,000 numbers of 2-6 real pen digits by held-out writers (bench/numbers.py, today's weights),
 87.1% are read right and 95.8% of their digits; most errors are digits misread, not cuts (README,
-"Whole numbers"). Six digits take about 4 ms in CPython, 20 ms in the browser.
+"Whole numbers"). Six digits as the page sends them take 9-12 ms in CPython (2 cores, a slow hour).
 """
 import collections
 
