@@ -70,15 +70,16 @@ def main():
     weights = os.path.abspath(args.weights or os.path.join(REPO, "weights"))
     recognizer = Recognizer.from_folder(weights)
     composed = number_set.compose(data, max(args.count, args.cpython_count), np.random.default_rng(args.seed))
+    # As the page gets them: resampled every 1% of the canvas.
+    drawn = [[pendigits.resample(s, replay.STEP) for s in strokes] for _, strokes in composed]
     result = {}
-    cp = composed[:args.cpython_count]
-    result["cpython"] = figures([replay.cpython_answer(recognizer, [pendigits.resample(p, replay.STEP) for p in s])
-                                 for _, s in cp], [t for t, _ in cp])
+    result["cpython"] = figures([replay.cpython_answer(recognizer, d) for d in drawn[:args.cpython_count]],
+                                [t for t, _ in composed[:args.cpython_count]])
     if not args.no_page:
         page = composed[:args.count]
         server, url = replay.serve(weights=weights)
         timings = []
-        drawings = [[pendigits.resample(s, replay.STEP) for s in strokes] for _, strokes in page]
+        drawings = drawn[:args.count]
         answers, mismatched = replay.on_page(drawings, url, timings=timings,
                                              progress=lambda n, total: n % 50 or print("  page %d/%d" % (n, total),
                                                                                           file=sys.stderr))

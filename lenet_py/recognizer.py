@@ -14,7 +14,7 @@ from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
 from .segment import read_number
-from .shapes import not_a_zero
+from .shapes import NOT_A_ZERO, too_sharp_for_a_zero
 from .strokes import MIN_EXTENT, TOO_SMALL, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
 
@@ -173,9 +173,17 @@ class Recognizer:
         probabilities read_number computed, with its "box" and "strokes"."""
         extent = max(piece["box"][2] - piece["box"][0], piece["box"][3] - piece["box"][1])
         ink = [strokes[s][a:b + 1] for s, a, b in piece["strokes"]]
-        reason = TOO_SMALL if extent < MIN_EXTENT else not_a_zero(piece["probabilities"], ink)
-        answer = self.decide(piece["probabilities"], piece["image"], reason)
+        reason = TOO_SMALL if extent < MIN_EXTENT else None
+        answer = self.decide_drawn(piece["probabilities"], piece["image"], ink, reason)
         answer.update(box=piece["box"], strokes=piece["strokes"])
+        return answer
+
+    @classmethod
+    def decide_drawn(cls, every, image, strokes, reason=None):
+        """``decide``, and then, for a 0 named, what the pen's path says (lenet_py/shapes.py)."""
+        answer = cls.decide(every, image, reason)
+        if answer["digit"] == 0 and too_sharp_for_a_zero(strokes):
+            answer = cls.decide(every, image, NOT_A_ZERO)
         return answer
 
     @staticmethod
@@ -186,6 +194,8 @@ class Recognizer:
         probabilities = every[:NOT_A_DIGIT]
         not_digit = float(every[NOT_A_DIGIT]) if len(every) > NOT_A_DIGIT else 0.0
         best = int(probabilities.argmax())
+        if reason is None and not np.isfinite(every).all():   # weights gone bad: argmax would name the first NaN
+            reason = "the model's output is not a number"
         if reason is None and NOT_A_DIGIT_WEIGHT * not_digit > probabilities[best]:
             reason = "it does not look like a digit"
         elif reason is None and probabilities[best] < MIN_CONFIDENCE:
@@ -206,16 +216,15 @@ class Recognizer:
         """(28, 28) image in 0..255 -> {"empty": False, "digit": 0-9 or None when unsure, "unsure", "reason"
         (why unsure, or None), "best" (the likeliest digit even when unsure), "probabilities" [10],
         "not_digit" (the "not a digit" output's probability, 0 for a model without one), "image" [784]
-        in 0..255, and with features=True "features" (see ``feature_maps``)}. strokes: the drawing's,
-        when it is one, for what its path says (lenet_py/shapes.py)."""
+        in 0..255, and with features=True "features" (see ``feature_maps``)}. strokes: when the image was
+        drawn from strokes, those, for what the pen's path says (``decide_drawn``)."""
         x = normalize(image[None], self.model.dtype)
         # One forward pass either way: the feature maps end with the logits.
         maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
         result = {"empty": False}
         every = self.model.probabilities(maps["output"])[0]
-        if reason is None and strokes is not None:
-            reason = not_a_zero(every, strokes)
-        result.update(self.decide(every, image, reason))
+        drawn = strokes is not None
+        result.update(self.decide_drawn(every, image, strokes, reason) if drawn else self.decide(every, image, reason))
         if features:
             result["features"] = _captioned(maps)
         return result

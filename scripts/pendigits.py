@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from lenet_py.shapes import even
 from train.cli import REPO
 
 PATH = os.path.join(os.path.dirname(REPO), "shared", "data", "pendigits_train.npz")
@@ -57,12 +58,4 @@ def place(strokes, rng, low=0.15, high=0.80, aspect=1.0):
 
 def resample(stroke, step):
     """Points every ``step`` along the polyline (its ends kept): how a pen sampled fast would report it."""
-    stroke = np.asarray(stroke, dtype=np.float64)
-    if len(stroke) < 2:
-        return stroke
-    lengths = np.sqrt((np.diff(stroke, axis=0) ** 2).sum(axis=1))
-    along = np.r_[0.0, np.cumsum(lengths)]
-    if along[-1] == 0:
-        return stroke[:1]
-    at = np.r_[np.arange(0.0, along[-1], step), along[-1]]
-    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+    return even(stroke, step)

@@ -75,6 +75,11 @@ def test_a_digit_must_beat_the_not_a_digit_output_by_its_weight():
     assert answer(with_not_digit(digits, 0.16))["digit"] == 8   # 0.82 * 0.84 = 0.69 > 4 * 0.16 = 0.64
 
 
+def test_a_model_that_outputs_nan_names_no_digit():
+    result = answer(np.full(11, np.nan))
+    assert result["unsure"] and result["digit"] is None and "not a number" in result["reason"]
+
+
 def test_a_dot_is_unsure_whatever_the_model_says():
     p = np.full(10, 0.0)
     p[0] = 1.0
@@ -142,6 +147,13 @@ def test_a_zigzag_is_not_read_as_a_number_of_its_strokes(corners):
     stroke is not digits written without lifting the pen, so the zigzag is answered whole."""
     result = Recognizer(ByWidth(), {}).predict(zigzag(corners))
     assert result["unsure"] and result["number"] == "" and len(result["digits"]) == 1, result["number"]
+
+
+@pytest.mark.parametrize("dot", [(0.9, 0.6), (0.5, 0.1)])
+def test_a_dot_beside_a_zigzag_is_no_second_figure(dot):
+    """A dot is left out of a number, so it does not make the zigzag one figure among several."""
+    result = Recognizer(ByWidth(), {}).predict(zigzag(8) + [[dot]])
+    assert result["unsure"] and result["number"] == "", result["number"]
 
 
 def test_digits_beside_a_zigzag_are_read_and_the_zigzag_is_question_marks():
