@@ -2,7 +2,7 @@
 says why each test is there), in its own file to keep segment.py short."""
 import numpy as np
 
-from .strokes import MIN_EXTENT
+from .strokes import MIN_EXTENT, along_path
 
 # Chosen on numbers composed of real pen digits (scripts/pendigits.py) of the tuning writers only.
 SIDE = 0.5           # each side of a cut inside a stroke is at least this share of the stroke's height,
@@ -23,7 +23,7 @@ def stroke_cuts(points, typical):
     ok = (overlap <= OVERLAP * height) & _tall(y, SIDE * height) & _tall(y[::-1], SIDE * height)[::-1]
     ok &= _turns_back(y, TURN * height) | _turns_back(y[::-1], TURN * height)[::-1]
     ok[0] = ok[-1] = False
-    along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
+    along = along_path(points)
     cuts, edges = [], np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
     for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist()):      # each stretch of possible cuts
         run = overlap[start:stop]

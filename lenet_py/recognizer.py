@@ -180,9 +180,10 @@ class Recognizer:
 
     @classmethod
     def decide_drawn(cls, every, image, strokes, reason=None):
-        """``decide``, and then, for a 0 named, what the pen's path says (lenet_py/shapes.py)."""
+        """``decide``, and then, for a 0 named, what the pen's path says (lenet_py/shapes.py); strokes None:
+        an image not drawn from strokes, ``decide`` alone."""
         answer = cls.decide(every, image, reason)
-        if answer["digit"] == 0 and too_sharp_for_a_zero(strokes):
+        if answer["digit"] == 0 and strokes is not None and too_sharp_for_a_zero(strokes):
             answer = cls.decide(every, image, NOT_A_ZERO)
         return answer
 
@@ -222,9 +223,7 @@ class Recognizer:
         # One forward pass either way: the feature maps end with the logits.
         maps = self.model.feature_maps(x) if features else {"output": self.model.forward(x, train=False)}
         result = {"empty": False}
-        every = self.model.probabilities(maps["output"])[0]
-        drawn = strokes is not None
-        result.update(self.decide_drawn(every, image, strokes, reason) if drawn else self.decide(every, image, reason))
+        result.update(self.decide_drawn(self.model.probabilities(maps["output"])[0], image, strokes, reason))
         if features:
             result["features"] = _captioned(maps)
         return result

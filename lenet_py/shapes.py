@@ -20,6 +20,8 @@ sharpest point came after, from a review; the check gives the same.
 """
 import numpy as np
 
+from .strokes import along_path
+
 CORNER_ANGLE = 60.0      # degrees: a turn sharper than this is a corner (a square's are 90)
 CORNER_REACH = 0.1       # share of the drawing's larger side, behind and ahead of each point
 MAX_ZERO_CORNERS = 2     # an oval has none; a hurried closing or a very thin oval's ends, one or two
@@ -28,14 +30,14 @@ MAX_POINTS = 2000        # no 0 is that long: a scribble costs no more than this
 NOT_A_ZERO = "it turns sharply in several places, and a 0 does not"
 
 
-def even(points, step):
+def even(points, step, along=None):
     """(n, 2) -> the points every ``step`` along the path, its ends kept (scripts/pendigits.resample
     is this): a pen that reported only a square's four corners turns there as a pen that reported
-    every pixel does."""
+    every pixel does. along: along_path(points), when the caller has it."""
     points = np.asarray(points, dtype=np.float64)
     if len(points) < 2:
         return points
-    along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
+    along = along_path(points) if along is None else along
     if along[-1] == 0:
         return points[:1]
     at = np.r_[np.arange(0.0, along[-1], step), along[-1]]
@@ -64,11 +66,11 @@ def corners(strokes):
     limit = np.cos(np.radians(CORNER_ANGLE))
     count = 0
     for points in strokes:
-        length = float(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)).sum())
-        points = even(points, max(reach / POINTS_PER_REACH, length / MAX_POINTS))
+        along = along_path(points)
+        points = even(points, max(reach / POINTS_PER_REACH, float(along[-1]) / MAX_POINTS), along)
         if len(points) < 3:
             continue
-        along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]   # (n,)
+        along = along_path(points)   # (n,)
         cosine = _cosines(points, along, reach)
         sharp = np.flatnonzero(cosine < limit)
         # Groups of sharp points, each one turn, judged by where it is sharpest: a hook at the pen's end

@@ -75,6 +75,11 @@ def _numbers_only(stroke):
         return False
 
 
+def along_path(points):
+    """(n, 2) points of a path -> (n,) the path's length up to each point."""
+    return np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
+
+
 def _thin(points, step):
     """Keep the first point of every ``step`` of path length, and the last: (n, 2) -> (m, 2).
 
@@ -82,7 +87,7 @@ def _thin(points, step):
     step / 2: a pen sampled 240 times a second costs no more to draw than one sampled 30 times."""
     if len(points) < 3:
         return points
-    along = np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
+    along = along_path(points)
     _, first = np.unique(np.floor(along / step), return_index=True)
     return points[np.union1d(first, [len(points) - 1])]
 

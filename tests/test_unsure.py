@@ -25,6 +25,9 @@ class Fixed:
     def predict_proba(self, x):   # what lenet_py.segment asks while it cuts a number into digits
         return np.repeat(np.exp(self.logits), len(x), axis=0)
 
+    def probabilities(self, logits):   # what Recognizer.answer asks of a drawing read whole
+        return np.exp(logits)
+
     def feature_maps(self, x):
         return {"c1": np.zeros((1, 6, 28, 28)), "c3": np.zeros((1, 16, 10, 10)), "output": self.forward(x)}
 
@@ -125,9 +128,6 @@ class ByWidth(Fixed):
 
     def forward(self, x, train=False):
         return np.log(self.predict_proba(x))
-
-    def probabilities(self, logits):   # what Recognizer.answer asks of a drawing read whole
-        return np.exp(logits)
 
 
 def page(strokes):
