@@ -263,8 +263,8 @@ def read_number(strokes, model, max_digits=8, readable=None):
     skippable = [max(x1 - x0, y1 - y0) < MIN_EXTENT   # a dot
                  or 0 < p[0][1] and p[0][2] < len(strokes[p[0][0]]) - 1 and _ligature(_points(strokes, p)[0])
                  for p, (x0, y0, x1, y1) in zip(prims, boxes.tolist())]
-    path = None
-    if len(prims) - sum(skippable) <= MAX_RUN * max_digits:
+    path = None   # one primitive (one stroke, uncut) has one reading: drawn exactly below, and only there
+    if 1 < len(prims) and len(prims) - sum(skippable) <= MAX_RUN * max_digits:
         runs, run_boxes = candidate_pieces(boxes)
         # Candidates are drawn from their primitives' paths thinned once to a point every COARSE pixels
         # (in the smallest candidate): the same image to a few grey levels, at a fraction of the cost.
