@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lenet_py import LeNet5, ModelConfig
+from lenet_py import LeNet5, ModelConfig, fast
 from lenet_py.fast import col2im, conv_forward, flat_length, pool_sum, unpool_times, valid, windows
 from lenet_py.layers import Subsample, conv2d_reference
 
@@ -89,8 +89,10 @@ def test_backward_needs_the_training_forward_of_that_batch(rng):
 
 # ---- the building blocks against their references ------------------------------------------------
 
+@pytest.mark.parametrize("in_browser", [False, True])   # matmul here, einsum in Pyodide
 @pytest.mark.parametrize("c,h,w,f,k", [(1, 32, 32, 6, 5), (6, 14, 14, 16, 5), (2, 7, 9, 3, 3), (3, 5, 5, 4, 5)])
-def test_row_strided_conv_matches_the_definition(rng, c, h, w, f, k):
+def test_row_strided_conv_matches_the_definition(rng, monkeypatch, in_browser, c, h, w, f, k):
+    monkeypatch.setattr(fast, "IN_BROWSER", in_browser)
     n = 3
     x = rng.normal(size=(n, c, h, w))
     weight, bias = rng.normal(size=(f, c, k, k)), rng.normal(size=f)
