@@ -24,7 +24,7 @@ def stroke_cuts(points, typical):
     ok &= _turns_back(y, TURN * height) | _turns_back(y[::-1], TURN * height)[::-1]
     ok[0] = ok[-1] = False
     along = along_path(points)
-    cuts, edges = [], np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
+    cuts, edges = [], np.flatnonzero(np.diff(np.concatenate(([0], ok.astype(np.int8), [0]))))
     for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist()):      # each stretch of possible cuts
         run = overlap[start:stop]
         least = start + np.flatnonzero(run <= run.min() + 1e-9 * height)

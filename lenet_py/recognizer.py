@@ -13,7 +13,7 @@ import numpy as np
 from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
-from .segment import read_number
+from .segment import Memo, read_number
 from .shapes import NOT_A_ZERO, too_sharp_for_a_zero
 from .strokes import MIN_EXTENT, TOO_SMALL, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
@@ -57,6 +57,7 @@ class Recognizer:
         self.manifest = manifest
         self._personalizer = None
         self._replay = None   # (npz path, seed) of the replay sample, read at the first correction
+        self._memo = Memo()   # the last drawing's candidate digits, read again only where its ink changed
         # Corrections learned so far, counting those of the stored model this one was loaded from.
         self.corrections = int((manifest.get("personalised") or {}).get("corrections", 0))
 
@@ -102,6 +103,7 @@ class Recognizer:
     @personalizer.setter
     def personalizer(self, personalizer):
         self._personalizer = personalizer
+        self._memo.clear()
 
     def learn(self, strokes, label, features=False):
         """Learn that the drawing ``strokes`` is ``label``; returns the new prediction for the same drawing,
@@ -112,6 +114,7 @@ class Recognizer:
         # teach the network that any speck is a 7.
         image = strokes_to_mnist(strokes)
         self.personalizer.learn(image, label)
+        self._memo.clear()    # the weights changed: every candidate reads differently now
         self.corrections += 1
         result = self.predict(strokes, features)
         # What the strokes as one digit now say of the label: the drawing may be read as a number.
@@ -144,7 +147,7 @@ class Recognizer:
         strokes = check_strokes(strokes)
         if not any(len(points) for points in strokes):
             return {"empty": True}
-        pieces = read_number(strokes, self.model, readable=readable)
+        pieces = read_number(strokes, self.model, readable=readable, memo=self._memo)
         whole = [[s, 0, len(points) - 1] for s, points in enumerate(strokes)]
         # read_number drew its pieces (one piece exactly) and recognised them: reuse that, unless the
         # answer must be the whole drawing's and the one piece is not all of it (a dot or a ligature left out).

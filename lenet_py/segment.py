@@ -26,7 +26,8 @@ algorithm (Sections VI-VII). Here the ink is pen strokes:
    leaving no stretch of x wider than GAP of its height between its primitives, is a candidate
    digit, drawn as strokes_to_mnist draws a digit (``draw`` does the same arithmetic, near the ink
    only and for all candidates at once, from paths thinned to about a point per pixel) and
-   recognised in one batched forward pass. A number's digits keep those images and probabilities
+   recognised in one batched forward pass (lenet_py/candidates.py; with a memo, only the candidates
+   whose ink the last reading did not have). A number's digits keep those images and probabilities
    (drawing them again exactly changed 34 of 3,000 numbers' readings, 3 fewer right, and took a
    quarter of the time); one piece is drawn exactly: a digit alone gets the answer it gets by itself.
 4. Costs. A candidate costs -log(its best digit's probability): the softmax includes the "not a
@@ -58,11 +59,12 @@ import collections
 
 import numpy as np
 
+from .candidates import Memo, draw, recognise, remembered  # noqa: F401 (Memo, draw: for read_number's callers)
 from .model import NOT_A_DIGIT
-from .preprocess import FIT, MNIST_SIZE, normalize
+from .preprocess import FIT
 from .cuts import _ligature, stroke_cuts
 from .paths import best_path, overlapping
-from .strokes import EDGE, MIN_EXTENT, PEN, _STEP, _thin, check_strokes
+from .strokes import MIN_EXTENT, PEN, _thin, check_strokes
 
 # Chosen on numbers composed of real pen digits (scripts/pendigits.py) of the tuning writers only.
 MAX_RUN = 4          # primitives in a candidate: 5 read no better and cost more
@@ -127,83 +129,6 @@ def candidate_pieces(boxes):
     return runs, np.array(run_boxes, dtype=np.float64).reshape(-1, 4)
 
 
-def draw(pieces, step=_STEP):
-    """[[(m, 2) points, ...] per piece] -> (images (C, 28, 28) in 0..255, dot (C,) bool): the images
-    strokes_to_mnist draws (to rounding; tests/test_segment.py checks it) and whether it would raise
-    NotADigit. Its own renderer measures every pixel's distance to every segment, 784 x S numbers,
-    twice: about 8 ms for a digit the page sends, and a number has dozens of candidates. Here a segment, cut
-    to at most a pixel long, reaches only the 5x5 pixels around its midpoint, for all pieces at once.
-    step: the path is thinned to a point every ``step`` pixels as strokes_to_mnist does; None: not at all."""
-    centre, strokes = (MNIST_SIZE - 1) / 2.0, [p for piece in pieces for p in piece]
-    # All pieces at once, in NumPy calls whose number does not grow with the pieces (the browser pays
-    # some microseconds a call): every point, its piece, each piece's box, fitted to 20x20 as
-    # strokes_to_mnist fits them.
-    counts = np.array([len(p) for p in strokes])
-    of_stroke = np.repeat(np.arange(len(pieces)), [len(piece) for piece in pieces])
-    points, of_point = np.concatenate(strokes), np.repeat(of_stroke, counts)
-    first = np.searchsorted(of_point, np.arange(len(pieces)))
-    low, high = np.minimum.reduceat(points, first, axis=0), np.maximum.reduceat(points, first, axis=0)
-    extent = (high - low).max(axis=1)
-    scale = (FIT - PEN) / np.maximum(extent, MIN_EXTENT)
-    placed = (points - ((low + high) / 2.0)[of_point]) * scale[of_point, None] + centre
-    if step:
-        strokes = [_thin(p, step) for p in np.split(placed, np.cumsum(counts)[:-1])]
-        counts = np.array([len(p) for p in strokes])
-        placed = np.concatenate(strokes)
-    # each stroke's segments (a one-point stroke: one of length 0), then each cut to at most a pixel
-    pairs = np.maximum(counts - 1, 1)
-    # each segment's first point: its stroke's first point + its place among the stroke's segments
-    a = np.repeat(np.cumsum(counts) - counts, pairs) + np.arange(pairs.sum()) - np.repeat(np.cumsum(pairs) - pairs, pairs)
-    a, b, owner = placed[a], placed[a + np.repeat(counts > 1, pairs)], np.repeat(of_stroke, pairs)
-    parts = np.maximum(np.ceil(np.sqrt(((b - a) ** 2).sum(axis=1))), 1).astype(np.intp)
-    at = (np.arange(parts.sum()) - np.repeat(np.cumsum(parts) - parts, parts)) / np.repeat(parts, parts)
-    a, b, owner = np.repeat(a, parts, axis=0), np.repeat(b, parts, axis=0), np.repeat(owner, parts)
-    starts = a + at[:, None] * (b - a)
-    ends = a + np.minimum(at + 1.0 / np.repeat(parts, parts), 1.0)[:, None] * (b - a)
-    dot = extent < MIN_EXTENT
-    ink = _ink(starts, ends, owner, len(pieces))
-    rows, total = np.arange(MNIST_SIZE, dtype=np.float64), ink.sum(axis=(1, 2))
-    # then the centre of mass to the centre, as preprocess.center_of_mass and strokes_to_mnist do
-    shift = np.stack([centre - ink.sum(axis=1) @ rows / total, centre - ink.sum(axis=2) @ rows / total], axis=1)
-    return _ink(starts + shift[owner], ends + shift[owner], owner, len(pieces)) * 255.0, dot
-
-
-_CHUNK = 400                      # segments at a time: (400, 25) float64 arrays of 80 kB stay in cache
-_REACH = PEN / 2.0 + EDGE / 2.0   # pixels this far from the pen's centre line get no ink
-_R = int(_REACH + 1.0)            # + half a segment + half a pixel of rounding: 2
-_NEAR = np.stack(np.meshgrid(np.arange(-_R, _R + 1), np.arange(-_R, _R + 1)), axis=-1).reshape(-1, 2)
-
-
-def _ink(starts, ends, owner, count):
-    """Segments (S, 2) of pieces owner (S,) -> (count, 28, 28) ink in 0..1, as strokes.render draws it.
-    A pixel inked at all lies within _REACH = 1.8 px of a segment <= 1 px long, so within 2.3 px of its
-    midpoint and 2.8 px of the pixel nearest that: _R = 2 pixels either way in each axis."""
-    nearest2 = np.full(count * MNIST_SIZE * MNIST_SIZE, np.inf)
-    for k in range(0, len(starts), _CHUNK):
-        x0, y0 = starts[k:k + _CHUNK, 0:1], starts[k:k + _CHUNK, 1:2]
-        dx, dy = ends[k:k + _CHUNK, 0:1] - x0, ends[k:k + _CHUNK, 1:2] - y0
-        px, py = np.rint(x0 + dx / 2.0) + _NEAR[:, 0], np.rint(y0 + dy / 2.0) + _NEAR[:, 1]    # (s, 25)
-        rx, ry = px - x0, py - y0
-        t = np.clip((rx * dx + ry * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
-        d2 = (rx - t * dx) ** 2 + (ry - t * dy) ** 2
-        keep = (d2 < _REACH ** 2) & (px >= 0) & (px < MNIST_SIZE) & (py >= 0) & (py < MNIST_SIZE)
-        pixel = (owner[k:k + _CHUNK, None] * MNIST_SIZE + py) * MNIST_SIZE + px
-        np.minimum.at(nearest2, pixel[keep].astype(np.intp), d2[keep])
-    ink = np.clip((PEN / 2.0 - np.sqrt(nearest2)) / EDGE + 0.5, 0.0, 1.0)
-    return ink.reshape(count, MNIST_SIZE, MNIST_SIZE)
-
-
-def recognise(pieces, model, step=_STEP):
-    """[[(m, 2) points, ...] per piece] -> (images (C, 28, 28) in 0..255, probabilities (C, 11) float64):
-    all drawn at once and recognised in one forward pass. A dot is not a digit, whatever the network says."""
-    images, dot = draw(pieces, step)
-    probabilities = np.zeros((len(pieces), NOT_A_DIGIT + 1))
-    out = model.predict_proba(normalize(images, model.dtype)).astype(np.float64)
-    probabilities[:, :out.shape[1]] = out          # a model without "not a digit" leaves that column 0
-    probabilities[dot] = np.eye(NOT_A_DIGIT + 1)[NOT_A_DIGIT]
-    return images, probabilities
-
-
 def fragments(prims, runs):
     """(C,) bool: the candidate runs that hold some of a stroke's primitives but not all of them: pieces
     cut out of a stroke, which must be readable digits (see 5. above)."""
@@ -243,7 +168,7 @@ def shape_costs(run_boxes, typical):
             WIDTH_COST * np.maximum(0.0, np.log(w / h / WIDE)))
 
 
-def read_number(strokes, model, max_digits=8, readable=None):
+def read_number(strokes, model, max_digits=8, readable=None, memo=None):
     """Strokes of a number (as check_strokes accepts) -> one dict per digit, left to right:
 
     {"strokes": [[stroke, first point, last point], ...] (inclusive ranges of the input's points; dots
@@ -252,7 +177,8 @@ def read_number(strokes, model, max_digits=8, readable=None):
      piece; a number's digits from their thinned paths, see 3. above), "probabilities": (11,) float64,
      the ten digits and "not a digit", which is 1 for a dot}. No strokes -> []. A drawing that no path
     of at most max_digits pieces covers (only dots, or too many strokes) comes back as one piece.
-    readable: probabilities (C, 11) -> (C,) bool, whether the caller would name a digit (see 5. above)."""
+    readable: probabilities (C, 11) -> (C,) bool, whether the caller would name a digit (see 5. above).
+    memo: a lenet_py.candidates.Memo kept from one reading of the drawing to the next (the same answers)."""
     strokes = check_strokes(strokes)
     if max_digits < 1:
         raise ValueError("max_digits must be at least 1, not %r" % (max_digits,))
@@ -270,7 +196,8 @@ def read_number(strokes, model, max_digits=8, readable=None):
         # (in the smallest candidate): the same image to a few grey levels, at a fraction of the cost.
         thin = [[_thin(q, COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN))
                  for q in _points(strokes, p)] for p in prims]
-        drawn, probabilities = recognise([sum(thin[i:j], []) for i, j in runs], model, None)
+        keys = [tuple(q.tobytes() for q in sum(thin[i:j], [])) for i, j in runs]   # a candidate's ink
+        drawn, probabilities = remembered([sum(thin[i:j], []) for i, j in runs], keys, model, memo)
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR)) + PIECE_COST
         costs = costs + shape_costs(run_boxes, typical)
         costs[np.isnan(costs)] = np.inf      # a model whose weights went bad reads nothing

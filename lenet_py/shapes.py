@@ -40,7 +40,7 @@ def even(points, step, along=None):
     along = along_path(points) if along is None else along
     if along[-1] == 0:
         return points[:1]
-    at = np.r_[np.arange(0.0, along[-1], step), along[-1]]
+    at = np.append(np.arange(0.0, along[-1], step), along[-1])
     return np.stack([np.interp(at, along, points[:, 0]), np.interp(at, along, points[:, 1])], axis=1)
 
 

@@ -80,7 +80,7 @@ def _numbers_only(stroke):
 
 def along_path(points):
     """(n, 2) points of a path -> (n,) the path's length up to each point."""
-    return np.r_[0.0, np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))]
+    return np.concatenate(([0.0], np.cumsum(np.sqrt((np.diff(points, axis=0) ** 2).sum(axis=1)))))   # np.r_ is slow in Pyodide
 
 
 def _thin(points, step):
