@@ -95,23 +95,30 @@ def recognise(pieces, model, step=_STEP):
 
 
 class Memo:
-    """The last reading's candidates, {key: (image (28, 28), probabilities (11,))}: one drawing's at most,
-    as each reading keeps only its own. They are the model's answers, so whoever changes the model's
-    weights (learning from a correction) must ``clear`` it."""
+    """The last reading's candidates, ``last`` = {key: (image (28, 28), probabilities (11,))}: one drawing's
+    at most, as each reading keeps only its own. They are one model's answers, and a model learns from
+    corrections in place: the memo keeps a copy of the weights it read with, and forgets its answers
+    when the model's differ (a comparison of 61,000 numbers, far less than drawing one candidate)."""
 
     def __init__(self):
-        self.last = {}
+        self.last, self.weights = {}, None
 
-    def clear(self):
-        self.last = {}
+    def agree(self, model):
+        """Forget every answer unless ``model``'s weights are those they were read with (NaN never is)."""
+        params = [p for _, p in model.named_params()]
+        if self.weights is None or len(params) != len(self.weights) or not all(
+                a.shape == b.shape and np.array_equal(a, b) for a, b in zip(params, self.weights)):
+            self.last, self.weights = {}, [p.copy() for p in params]
 
 
 def remembered(pieces, keys, model, memo=None):
     """``recognise(pieces, model, step=None)`` for pieces already thinned, where keys (one hashable per
     piece, equal for pieces of equal ink) name what ``memo`` already holds; the memo is left holding
-    these pieces. The same answers as without it: each piece is drawn and recognised on its own."""
+    these pieces. The same answers as without it, to float32 rounding: each piece is drawn and
+    recognised on its own, but a batch of another size may sum in another order (1e-7 apart)."""
     if memo is None:
         return recognise(pieces, model, None)
+    memo.agree(model)
     new = [c for c, key in enumerate(keys) if key not in memo.last]
     images, probabilities = np.empty((len(pieces), MNIST_SIZE, MNIST_SIZE)), np.empty((len(pieces), NOT_A_DIGIT + 1))
     if new:
@@ -119,5 +126,6 @@ def remembered(pieces, keys, model, memo=None):
     for c, key in enumerate(keys):
         if key in memo.last:
             images[c], probabilities[c] = memo.last[key]
-    memo.last = {key: (images[c], probabilities[c]) for c, key in enumerate(keys)}
+    # copies: what is returned is the caller's to change
+    memo.last = {key: (images[c].copy(), probabilities[c].copy()) for c, key in enumerate(keys)}
     return images, probabilities

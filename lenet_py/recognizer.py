@@ -13,7 +13,8 @@ import numpy as np
 from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
-from .segment import Memo, read_number
+from .candidates import Memo
+from .segment import read_number
 from .shapes import NOT_A_ZERO, too_sharp_for_a_zero
 from .strokes import MIN_EXTENT, TOO_SMALL, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
@@ -103,7 +104,6 @@ class Recognizer:
     @personalizer.setter
     def personalizer(self, personalizer):
         self._personalizer = personalizer
-        self._memo.clear()
 
     def learn(self, strokes, label, features=False):
         """Learn that the drawing ``strokes`` is ``label``; returns the new prediction for the same drawing,
@@ -114,7 +114,6 @@ class Recognizer:
         # teach the network that any speck is a 7.
         image = strokes_to_mnist(strokes)
         self.personalizer.learn(image, label)
-        self._memo.clear()    # the weights changed: every candidate reads differently now
         self.corrections += 1
         result = self.predict(strokes, features)
         # What the strokes as one digit now say of the label: the drawing may be read as a number.

@@ -59,7 +59,7 @@ import collections
 
 import numpy as np
 
-from .candidates import Memo, draw, recognise, remembered  # noqa: F401 (Memo, draw: for read_number's callers)
+from .candidates import draw, recognise, remembered  # noqa: F401 (draw: tests/test_segment.py)
 from .model import NOT_A_DIGIT
 from .preprocess import FIT
 from .cuts import _ligature, stroke_cuts
@@ -178,7 +178,8 @@ def read_number(strokes, model, max_digits=8, readable=None, memo=None):
      the ten digits and "not a digit", which is 1 for a dot}. No strokes -> []. A drawing that no path
     of at most max_digits pieces covers (only dots, or too many strokes) comes back as one piece.
     readable: probabilities (C, 11) -> (C,) bool, whether the caller would name a digit (see 5. above).
-    memo: a lenet_py.candidates.Memo kept from one reading of the drawing to the next (the same answers)."""
+    memo: a lenet_py.candidates.Memo kept from one reading of the drawing to the next (the same answers, to
+    float32 rounding)."""
     strokes = check_strokes(strokes)
     if max_digits < 1:
         raise ValueError("max_digits must be at least 1, not %r" % (max_digits,))
@@ -196,7 +197,8 @@ def read_number(strokes, model, max_digits=8, readable=None, memo=None):
         # (in the smallest candidate): the same image to a few grey levels, at a fraction of the cost.
         thin = [[_thin(q, COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN))
                  for q in _points(strokes, p)] for p in prims]
-        keys = [tuple(q.tobytes() for q in sum(thin[i:j], [])) for i, j in runs]   # a candidate's ink
+        # A candidate's ink: its thinned paths' bytes, one per path (float64 (m, 2) from check_strokes).
+        keys = [tuple(q.tobytes() for q in sum(thin[i:j], [])) for i, j in runs] if memo is not None else None
         drawn, probabilities = remembered([sum(thin[i:j], []) for i, j in runs], keys, model, memo)
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR)) + PIECE_COST
         costs = costs + shape_costs(run_boxes, typical)

@@ -228,8 +228,14 @@ def test_stress_20_digits_in_a_row(app):
 def test_canvas_works_while_loading_and_steps_are_named(page, site):
     # The weights are held back until the digit is drawn, so the model is still loading however long
     # the drawing takes (a throttled link raced the drawing, and a busy machine once lost).
-    held = []
-    page.route("**/weights/*", lambda route: held.append(route))
+    held, released = [], []
+
+    def hold(route):   # until released; after that at once (one may come while the held ones go on)
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+    page.route("**/weights/*", hold)
     page.goto(site)
     assert page.get_attribute("body", "data-state") == "loading"
     steps = page.eval_on_selector_all("#loading li", "items => items.map(li => li.textContent)")
@@ -237,9 +243,9 @@ def test_canvas_works_while_loading_and_steps_are_named(page, site):
     draw(page, DIGITS[3])  # drawn before the model is ready...
     page.wait_for_timeout(200)
     assert page.get_attribute("body", "data-state") == "loading"
-    for route in list(held):
+    released.append(True)
+    for route in held:
         route.continue_()
-    page.unroute("**/weights/*")   # and any asked for meanwhile go on to the network
     page.wait_for_selector("body[data-state=ready]", timeout=60000)
     settle(page)  # ...and predicted as soon as it is
     assert page.inner_text("[data-testid=prediction]") == "3"
