@@ -95,6 +95,8 @@ def test_empty_and_dot():
     ([[[[0, 0]]]], "stroke 0"),
     ([[(0.1, 0.2), ("0.3", 0.4)]], "stroke 0"),   # NumPy would read the string as a number
     ([[(0.1, 0.2), (True, 0.4)]], "stroke 0"),    # ... and true as 1
+    ([[(10 ** 400, 0.4)]], "stroke 0"),             # an int no float holds
+    ([[(0.1, 0.2), {1: 0, 2: 0}]], "stroke 0"),     # a point that is not a list, though two numbers long
     ([[(0.1, 0.2)], np.array([["1", "2"]])], "stroke 1"),
     ([[(0.1, 0.1)] * (MAX_POINTS + 1)], "more than"),
 ])
