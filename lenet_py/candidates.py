@@ -8,7 +8,10 @@ remembered from one reading of the drawing to the next.
 The page reads the drawing again at every pen-up, and every 90 ms while the pen moves: a number
 written digit by digit is read again and again with most of its candidates as they were. A ``Memo``
 keeps the last reading's candidates by their ink, so the next reading draws and recognises only the
-candidates with ink that is new (those of the stroke being drawn, and its neighbours').
+candidates with ink that is new (those of the stroke being drawn, and its neighbours'); and, by
+``recall``, the strokes' cuts and thinned paths. In the page's worker, the last reading of a six-digit
+number written stroke by stroke took 38-48 ms from scratch and 22-31 ms with the candidates
+remembered (a noisy hour); the cuts and paths, measured side by side, 21.4 -> 18.8 ms.
 """
 import numpy as np
 
@@ -103,6 +106,20 @@ class Memo:
 
     def __init__(self):
         self.last, self.weights = {}, None
+        self.kept, self.used = {}, {}     # ``recall``'s values: the last reading's, and this one's so far
+
+    def reading(self):
+        """A reading begins: -> its ``recall``. Of the values recalled so far, those the last reading used
+        are kept for it, the rest forgotten."""
+        self.kept, self.used = self.used, {}
+        return self.recall
+
+    def recall(self, key, compute):
+        """compute(), or what it gave for ``key`` in the last reading or this one (the strokes' cuts and
+        thinned paths, which depend on their ink alone and not on the model)."""
+        if key not in self.used:
+            self.used[key] = self.kept[key] if key in self.kept else compute()
+        return self.used[key]
 
     def agree(self, model):
         """Forget every answer unless ``model``'s weights are those they were read with."""

@@ -80,17 +80,23 @@ PIECE_COST = 0.05    # every piece pays this: of two readings both near certain,
 COARSE = 1.0         # pixels along the path between the points a candidate is drawn from (the answer: 0.1)
 
 
-def primitives(strokes, typical):
+def primitives(strokes, typical, recall=None):
     """[(n, 2)] checked strokes, a typical digit's height -> (primitives left to right, each a list of
     (stroke, first, last) point ranges (inclusive; the two primitives on either side of a cut share the
-    cut point), their boxes (P, 4) [x0, y0, x1, y1])."""
-    prims = []
+    cut point), their boxes (P, 4) [x0, y0, x1, y1]). recall: a Memo's, for the cuts of strokes it knows."""
+    prims, recall = [], recall or _compute
     for s, points in enumerate(strokes):
-        bounds = [0] + stroke_cuts(points, typical) + [len(points) - 1]
+        cuts = recall(("cuts", points.tobytes(), typical), lambda: stroke_cuts(points, typical))
+        bounds = [0] + cuts + [len(points) - 1]
         prims += [[(s, a, b)] for a, b in zip(bounds[:-1], bounds[1:])]
     boxes = np.array([np.concatenate(_box(_points(strokes, p))) for p in prims]).reshape(-1, 4)
     order = np.argsort(boxes[:, 0] + boxes[:, 2], kind="stable")      # by the centre in x
     return [prims[k] for k in order], boxes[order]
+
+
+def _compute(key, compute):
+    """What a Memo's recall does when there is no memo."""
+    return compute()
 
 
 def _points(strokes, parts):
@@ -185,8 +191,8 @@ def read_number(strokes, model, max_digits=8, readable=None, memo=None):
         raise ValueError("max_digits must be at least 1, not %r" % (max_digits,))
     if not strokes:
         return []
-    typical = typical_height(strokes)
-    prims, boxes = primitives(strokes, typical)
+    typical, recall = typical_height(strokes), memo.reading() if memo is not None else _compute
+    prims, boxes = primitives(strokes, typical, recall)
     skippable = [max(x1 - x0, y1 - y0) < MIN_EXTENT   # a dot
                  or 0 < p[0][1] and p[0][2] < len(strokes[p[0][0]]) - 1 and _ligature(_points(strokes, p)[0])
                  for p, (x0, y0, x1, y1) in zip(prims, boxes.tolist())]
@@ -195,8 +201,8 @@ def read_number(strokes, model, max_digits=8, readable=None, memo=None):
         runs, run_boxes = candidate_pieces(boxes)
         # Candidates are drawn from their primitives' paths thinned once to a point every COARSE pixels
         # (in the smallest candidate): the same image to a few grey levels, at a fraction of the cost.
-        thin = [[_thin(q, COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN))
-                 for q in _points(strokes, p)] for p in prims]
+        step = lambda q: COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN)   # noqa: E731
+        thin = [[recall(("thin", q.tobytes()), lambda: _thin(q, step(q))) for q in _points(strokes, p)] for p in prims]
         # A candidate's ink: its thinned paths' bytes, one per path (float64 (m, 2) from check_strokes).
         keys = [tuple(q.tobytes() for q in sum(thin[i:j], [])) for i, j in runs] if memo is not None else None
         drawn, probabilities = remembered([sum(thin[i:j], []) for i, j in runs], keys, model, memo)

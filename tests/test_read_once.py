@@ -122,3 +122,18 @@ def test_a_memo_forgets_when_the_weights_change_in_place():
     assert [p["strokes"] for p in after] == [p["strokes"] for p in fresh]
     assert [p["probabilities"].tolist() for p in after] == [p["probabilities"].tolist() for p in fresh]
     assert [p["probabilities"].tolist() for p in after] != [p["probabilities"].tolist() for p in before]
+
+
+def test_a_memo_cuts_and_thins_only_the_new_strokes(model, monkeypatch):
+    cut, thinned = [], []
+    real_cuts, real_thin = segment.stroke_cuts, segment._thin
+    monkeypatch.setattr(segment, "stroke_cuts", lambda points, typical: cut.append(len(points)) or real_cuts(points, typical))
+    monkeypatch.setattr(segment, "_thin", lambda points, step: thinned.append(len(points)) or real_thin(points, step))
+    memo = candidates.Memo()
+    segment.read_number(number(2, 0, 4), model, memo=memo)
+    cut.clear(), thinned.clear()
+    grown = number(2, 0, 4, 1)
+    with_memo = segment.read_number(grown, model, memo=memo)
+    assert cut == [len(grown[-1])]                  # the 1's stroke alone
+    assert 0 < len(thinned) <= 2                    # its primitives alone (it may be cut in two)
+    assert [p["strokes"] for p in with_memo] == [p["strokes"] for p in segment.read_number(grown, model)]
