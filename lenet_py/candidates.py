@@ -98,51 +98,41 @@ def recognise(pieces, model, step=_STEP):
 
 
 class Memo:
-    """The last reading's candidates, ``last`` = {key: (image (28, 28), probabilities (11,))}: one drawing's
-    at most, as each reading keeps only its own. They are one model's answers, and a model learns from
-    corrections in place: the memo keeps a fingerprint of the weights it read with (each tensor's shape
-    and a hash of its bytes: 0.2 ms in the browser, where comparing 61,000 numbers took 3 ms) and forgets
-    its answers when the model's differ."""
+    """What one reading of a drawing computed, for the next: {key: value} for the candidates (key ("piece",
+    its ink) -> (image (28, 28), probabilities (11,))) and, by ``recall``, the strokes' cuts and thinned
+    paths. A reading keeps only what it used, so the memo holds one drawing's at most. The candidates
+    are one model's answers, and a model learns from corrections in place: the memo keeps a fingerprint
+    of the weights it read with (each tensor's shape and a hash of its bytes: 0.2 ms in the browser,
+    where comparing 61,000 numbers took 3 ms) and forgets everything when the model's differ."""
 
     def __init__(self):
-        self.last, self.weights = {}, None
-        self.kept, self.used = {}, {}     # ``recall``'s values: the last reading's, and this one's so far
+        self.kept, self.used, self.weights = {}, {}, None   # the last reading's values, this one's so far
 
-    def reading(self):
-        """A reading begins: -> its ``recall``. Of the values recalled so far, those the last reading used
-        are kept for it, the rest forgotten."""
-        self.kept, self.used = self.used, {}
+    def reading(self, model):
+        """A reading with ``model`` begins: -> its ``recall``. What the last reading used is kept for it."""
+        weights = tuple((p.shape, hash(p.tobytes())) for _, p in model.named_params())
+        self.kept, self.used = ({}, {}) if weights != self.weights else (self.used, {})
+        self.weights = weights
         return self.recall
 
     def recall(self, key, compute):
-        """compute(), or what it gave for ``key`` in the last reading or this one (the strokes' cuts and
-        thinned paths, which depend on their ink alone and not on the model)."""
+        """compute(), or what it gave for ``key`` in the last reading or this one."""
         if key not in self.used:
             self.used[key] = self.kept[key] if key in self.kept else compute()
         return self.used[key]
 
-    def agree(self, model):
-        """Forget every answer unless ``model``'s weights are those they were read with."""
-        weights = tuple((p.shape, hash(p.tobytes())) for _, p in model.named_params())
-        if weights != self.weights:
-            self.last, self.weights = {}, weights
 
-
-def remembered(pieces, keys, model, memo=None):
+def remembered(pieces, keys, model, memo):
     """``recognise(pieces, model, step=None)`` for pieces already thinned, where keys (one hashable per
-    piece, equal for pieces of equal ink) name what ``memo`` already holds; the memo is left holding
-    these pieces. The same answers as without it, to float32 rounding: each piece is drawn and
-    recognised on its own, but a batch of another size may sum in another order (1e-7 apart)."""
-    if memo is None:
-        return recognise(pieces, model, None)
-    memo.agree(model)
-    new = [c for c, key in enumerate(keys) if key not in memo.last]
-    images, probabilities = np.empty((len(pieces), MNIST_SIZE, MNIST_SIZE)), np.empty((len(pieces), NOT_A_DIGIT + 1))
+    piece, equal for pieces of equal ink) name what ``memo`` (begun with ``memo.reading(model)``) may
+    hold: only the pieces it does not are drawn and recognised, in one batch. The same answers as
+    without it, to float32 rounding: each piece is drawn and recognised on its own, but a batch of
+    another size may sum in another order (1e-7 apart)."""
+    keys = [("piece", key) for key in keys]
+    new = [c for c, key in enumerate(keys) if key not in memo.used and key not in memo.kept]
     if new:
-        images[new], probabilities[new] = recognise([pieces[c] for c in new], model, None)
-    for c, key in enumerate(keys):
-        if key in memo.last:
-            images[c], probabilities[c] = memo.last[key]
-    # copies: what is returned is the caller's to change
-    memo.last = {key: (images[c].copy(), probabilities[c].copy()) for c, key in enumerate(keys)}
-    return images, probabilities
+        images, probabilities = recognise([pieces[c] for c in new], model, None)
+        memo.kept.update((keys[c], (image, p)) for c, image, p in zip(new, images, probabilities))
+    known = [memo.recall(key, None) for key in keys]
+    # new arrays: what is returned is the caller's to change, and the memo's stays as it was
+    return np.array([image for image, _ in known]), np.array([p for _, p in known])

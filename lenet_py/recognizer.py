@@ -14,7 +14,7 @@ from .model import NOT_A_DIGIT
 from .personalize import Personalizer
 from .preprocess import EmptyDrawing, canvas_to_mnist, normalize
 from .candidates import Memo
-from .segment import read_number
+from .segment import ink, read_number
 from .shapes import NOT_A_ZERO, too_sharp_for_a_zero
 from .strokes import MIN_EXTENT, TOO_SMALL, NotADigit, check_strokes, strokes_to_mnist
 from .weights import library_versions, load_weights, save_weights, zip_folder
@@ -174,9 +174,8 @@ class Recognizer:
         """One piece of read_number, the drawing's strokes -> its answer (see ``answer``), from the
         probabilities read_number computed, with its "box" and "strokes"."""
         extent = max(piece["box"][2] - piece["box"][0], piece["box"][3] - piece["box"][1])
-        ink = [strokes[s][a:b + 1] for s, a, b in piece["strokes"]]
         reason = TOO_SMALL if extent < MIN_EXTENT else None
-        answer = self.decide_drawn(piece["probabilities"], piece["image"], ink, reason)
+        answer = self.decide_drawn(piece["probabilities"], piece["image"], ink(strokes, piece["strokes"]), reason)
         answer.update(box=piece["box"], strokes=piece["strokes"])
         return answer
 

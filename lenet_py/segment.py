@@ -59,7 +59,7 @@ import collections
 
 import numpy as np
 
-from .candidates import draw, recognise, remembered  # noqa: F401 (draw: tests/test_segment.py)
+from .candidates import Memo, draw, recognise, remembered  # noqa: F401 (draw: tests/test_segment.py)
 from .model import NOT_A_DIGIT
 from .preprocess import FIT
 from .cuts import _ligature, stroke_cuts
@@ -80,27 +80,28 @@ PIECE_COST = 0.05    # every piece pays this: of two readings both near certain,
 COARSE = 1.0         # pixels along the path between the points a candidate is drawn from (the answer: 0.1)
 
 
-def primitives(strokes, typical, recall=None):
-    """[(n, 2)] checked strokes, a typical digit's height -> (primitives left to right, each a list of
-    (stroke, first, last) point ranges (inclusive; the two primitives on either side of a cut share the
-    cut point), their boxes (P, 4) [x0, y0, x1, y1]). recall: a Memo's, for the cuts of strokes it knows."""
-    prims, recall = [], recall or _compute
+def primitives(strokes, typical, recall):
+    """[(n, 2)] checked strokes, a typical digit's height, a Memo's recall -> (primitives left to right,
+    each a list of (stroke, first, last) point ranges (inclusive; the two primitives on either side of a
+    cut share the cut point), their boxes (P, 4) [x0, y0, x1, y1])."""
+    prims = []
     for s, points in enumerate(strokes):
         cuts = recall(("cuts", points.tobytes(), typical), lambda: stroke_cuts(points, typical))
         bounds = [0] + cuts + [len(points) - 1]
         prims += [[(s, a, b)] for a, b in zip(bounds[:-1], bounds[1:])]
-    boxes = np.array([np.concatenate(_box(_points(strokes, p))) for p in prims]).reshape(-1, 4)
+    boxes = np.array([np.concatenate(_box(ink(strokes, p))) for p in prims]).reshape(-1, 4)
     order = np.argsort(boxes[:, 0] + boxes[:, 2], kind="stable")      # by the centre in x
     return [prims[k] for k in order], boxes[order]
 
 
-def _compute(key, compute):
-    """What a Memo's recall does when there is no memo."""
-    return compute()
+def _coarse(points):
+    """(m, 2) ink of a primitive -> its path thinned to a point every COARSE pixels of the primitive drawn
+    alone, the smallest candidate it is in."""
+    return _thin(points, COARSE * max(float(np.ptp(points, axis=0).max()), MIN_EXTENT) / (FIT - PEN))
 
 
-def _points(strokes, parts):
-    """A primitive or piece -> its ink as [(m, 2)] point arrays."""
+def ink(strokes, parts):
+    """Checked strokes, a primitive or piece ((stroke, first, last) ranges) -> its ink as [(m, 2)] arrays."""
     return [strokes[s][a:b + 1] for s, a, b in parts]
 
 
@@ -185,26 +186,26 @@ def read_number(strokes, model, max_digits=8, readable=None, memo=None):
     of at most max_digits pieces covers (only dots, or too many strokes) comes back as one piece.
     readable: probabilities (C, 11) -> (C,) bool, whether the caller would name a digit (see 5. above).
     memo: a lenet_py.candidates.Memo kept from one reading of the drawing to the next (the same answers, to
-    float32 rounding)."""
+    float32 rounding); None: a new one, which remembers nothing."""
     strokes = check_strokes(strokes)
     if max_digits < 1:
         raise ValueError("max_digits must be at least 1, not %r" % (max_digits,))
     if not strokes:
         return []
-    typical, recall = typical_height(strokes), memo.reading() if memo is not None else _compute
+    memo = memo if memo is not None else Memo()
+    typical, recall = typical_height(strokes), memo.reading(model)
     prims, boxes = primitives(strokes, typical, recall)
     skippable = [max(x1 - x0, y1 - y0) < MIN_EXTENT   # a dot
-                 or 0 < p[0][1] and p[0][2] < len(strokes[p[0][0]]) - 1 and _ligature(_points(strokes, p)[0])
+                 or 0 < p[0][1] and p[0][2] < len(strokes[p[0][0]]) - 1 and _ligature(ink(strokes, p)[0])
                  for p, (x0, y0, x1, y1) in zip(prims, boxes.tolist())]
     path = None   # one primitive (one stroke, uncut) has one reading: drawn exactly below, and only there
     if 1 < len(prims) and len(prims) - sum(skippable) <= MAX_RUN * max_digits:
         runs, run_boxes = candidate_pieces(boxes)
         # Candidates are drawn from their primitives' paths thinned once to a point every COARSE pixels
         # (in the smallest candidate): the same image to a few grey levels, at a fraction of the cost.
-        step = lambda q: COARSE * max(float(np.ptp(q, axis=0).max()), MIN_EXTENT) / (FIT - PEN)   # noqa: E731
-        thin = [[recall(("thin", q.tobytes()), lambda: _thin(q, step(q))) for q in _points(strokes, p)] for p in prims]
+        thin = [[recall(("thin", q.tobytes()), lambda: _coarse(q)) for q in ink(strokes, p)] for p in prims]
         # A candidate's ink: its thinned paths' bytes, one per path (float64 (m, 2) from check_strokes).
-        keys = [tuple(q.tobytes() for q in sum(thin[i:j], [])) for i, j in runs] if memo is not None else None
+        keys = [tuple(q.tobytes() for q in sum(thin[i:j], [])) for i, j in runs]
         drawn, probabilities = remembered([sum(thin[i:j], []) for i, j in runs], keys, model, memo)
         costs = -np.log(np.maximum(probabilities[:, :NOT_A_DIGIT].max(axis=1), FLOOR)) + PIECE_COST
         costs = costs + shape_costs(run_boxes, typical)
@@ -219,12 +220,12 @@ def read_number(strokes, model, max_digits=8, readable=None, memo=None):
         [(s, 0, len(points) - 1) for s, points in enumerate(strokes)]]
     if path and len(path) > 1:   # a number: its pieces as the path chose them, drawn from the thinned paths
         return [_piece(strokes, parts, drawn[c].copy(), probabilities[c]) for parts, c in zip(chosen, path)]
-    images, probabilities = recognise([_points(strokes, parts) for parts in chosen], model)   # exactly
+    images, probabilities = recognise([ink(strokes, parts) for parts in chosen], model)   # exactly
     return [_piece(strokes, parts, image, p) for parts, image, p in zip(chosen, images, probabilities)]
 
 
 def _piece(strokes, parts, image, probabilities):
-    low, high = _box(_points(strokes, parts))
+    low, high = _box(ink(strokes, parts))
     merged = []
     for s, a, b in sorted(parts):   # a stroke's consecutive primitives in one digit make one range
         if merged and merged[-1][0] == s and merged[-1][2] == a:

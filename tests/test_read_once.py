@@ -93,7 +93,8 @@ def test_a_memo_reads_only_the_new_candidates_and_answers_the_same(model, calls)
         np.testing.assert_allclose(a["image"], b["image"], atol=1e-6)
     calls.clear()
     segment.read_number(number(1, 1, 6), model, memo=memo)
-    assert len(memo.last) == calls[0][0] > 0            # this reading's candidates, not the last ones' too
+    pieces = [key for key in memo.used if key[0] == "piece"]
+    assert len(pieces) == calls[0][0] > 0               # this reading's candidates, not the last ones' too
 
 
 def test_the_recognizer_forgets_its_memo_when_it_learns(model, tmp_path):
